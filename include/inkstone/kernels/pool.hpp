@@ -1,0 +1,27 @@
+#pragma once
+// Max and average pooling over NCHW planes (planes = n * c). Padding follows Keras: "valid" or
+// "same" (out = ceil(in / stride); padded cells are ignored by max and not counted by average).
+#include <cstdint>
+
+namespace inkstone::kernels {
+
+struct PoolGeometry {
+  int planes = 0, h = 0, w = 0;
+  int ph = 2, pw = 2, stride_h = 2, stride_w = 2;
+  int pad_top = 0, pad_left = 0;
+  int out_h = 0, out_w = 0;
+};
+
+PoolGeometry make_pool_geometry(int planes, int h, int w, int ph, int pw, int stride_h,
+                                int stride_w, bool same_padding);
+
+// y = max over each window; argmax[i] = index (within the plane) of the chosen input, the first
+// maximum in row-major window order.
+void maxpool_forward(const PoolGeometry& g, const float* x, float* y, int32_t* argmax);
+// dx = 0, then dx[argmax] += dy.
+void maxpool_backward(const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx);
+// y = mean over the valid cells of each window.
+void avgpool_forward(const PoolGeometry& g, const float* x, float* y);
+void avgpool_backward(const PoolGeometry& g, const float* dy, float* dx);
+
+}  // namespace inkstone::kernels

@@ -1,0 +1,59 @@
+#pragma once
+// One thread pool for the whole process. Work is split by a fixed partition (task i always runs
+// on the same thread for a given thread count), so results are bit-identical run to run.
+// The calling thread takes part as thread 0; a parallel call made from inside a parallel region
+// runs serially on the calling thread.
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace inkstone::kernels {
+
+class ThreadPool {
+ public:
+  // The process-wide pool; its size defaults to the number of cores (or INKSTONE_THREADS).
+  static ThreadPool& global();
+  // Resizes the global pool (n >= 1). Not to be called while parallel work is running.
+  static void set_num_threads(int n);
+
+  explicit ThreadPool(int num_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int num_threads() const { return num_threads_; }
+
+  // Calls fn(tid, nthreads) once on each of `nthreads` threads (nthreads <= num_threads()).
+  void run(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
+  // Splits [0, n) into at most num_threads() contiguous chunks of at least `grain` items and
+  // calls fn(begin, end) for each chunk.
+  void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+ private:
+  void worker_loop(int tid);
+
+  int num_threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  const std::function<void(int, int)>* job_ = nullptr;
+  int job_threads_ = 0;
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
+};
+
+// Shorthands on the global pool.
+inline int num_threads() {
+  return ThreadPool::global().num_threads();
+}
+inline void parallel_for(int64_t n, int64_t grain,
+                         const std::function<void(int64_t, int64_t)>& fn) {
+  ThreadPool::global().parallel_for(n, grain, fn);
+}
+
+}  // namespace inkstone::kernels

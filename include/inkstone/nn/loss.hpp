@@ -1,0 +1,41 @@
+#pragma once
+// Losses: value and gradient over a batch, averaged over the batch.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "inkstone/tensor/tensor.hpp"
+
+namespace inkstone {
+
+// Targets of a batch: integer class labels (one per row) or a dense target tensor (one-hot rows
+// for classification, values for regression). Exactly one is set.
+struct Targets {
+  const int32_t* labels = nullptr;
+  const Tensor* dense = nullptr;
+};
+
+class Loss {
+ public:
+  virtual ~Loss() = default;
+  virtual std::string name() const = 0;
+  // True when the loss expects logits and applies softmax itself (the model then asks its last
+  // layer to emit logits, see Layer::set_emit_logits).
+  virtual bool fuses_softmax() const { return false; }
+  // Returns the mean loss over the batch and writes dL/d(output) into grad (same shape as out).
+  virtual float forward_backward(const Tensor& out, const Targets& t, Tensor& grad) = 0;
+  // Mean loss only.
+  virtual float value(const Tensor& out, const Targets& t) = 0;
+};
+
+// Categorical cross-entropy fused with softmax, on logits z (rows = batch):
+//   L = -(1/N) sum_i sum_j y_ij log p_ij,  log p_ij = z_ij - logsumexp_j(z_i)
+//   dL/dz_ij = (p_ij - y_ij) / N
+std::unique_ptr<Loss> make_softmax_cross_entropy();
+// Mean squared error: L = (1/(N*D)) sum (out - y)^2, dL/dout = 2 (out - y) / (N*D). With integer
+// labels, y is the one-hot row.
+std::unique_ptr<Loss> make_mean_squared_error();
+// "categorical_crossentropy" (also "sparse_categorical_crossentropy", "cross_entropy") or "mse".
+std::unique_ptr<Loss> make_loss(const std::string& name);
+
+}  // namespace inkstone

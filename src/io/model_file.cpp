@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the model file reader/writer.
+#include "inkstone/io/model_file.hpp"

@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the optimizers.
+#include "inkstone/optim/optimizer.hpp"
