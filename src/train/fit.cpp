@@ -1,1 +1,142 @@
-// PLACEHOLDER
+#include "inkstone/train/fit.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include "inkstone/tensor/error.hpp"
+
+namespace inkstone {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void check_fits(Sequential& model, const Dataset& data) {
+  if (!model.built()) throw Error("fit: the model is not built (call build with an input shape)");
+  if (!model.compiled()) throw Error("fit: the model is not compiled (call compile first)");
+  const Shape want = model.input_shape();
+  const Shape have{data.channels, data.height, data.width};
+  if (want.numel() != have.numel()) {
+    throw Error("dataset " + data.name + ": images of shape " + have.str() +
+                " do not fit the model's input " + want.str());
+  }
+  const Shape out = model.output_shape();
+  if (out.rank() != 1 || out[0] < data.num_classes) {
+    throw Error("dataset " + data.name + " has " + std::to_string(data.num_classes) +
+                " classes but the model outputs " + out.str());
+  }
+  if (data.size() == 0) throw Error("dataset " + data.name + " is empty");
+}
+
+// Reshapes a loader batch [b, c, h, w] to the model's input shape with a batch dimension.
+void to_model_shape(Sequential& model, Tensor& x) {
+  x.reshape(model.input_shape().with_batch(x.dim(0)));
+}
+}  // namespace
+
+History fit(Sequential& model, const Dataset& train, const FitOptions& options) {
+  check_fits(model, train);
+  if (options.epochs < 1) throw Error("epochs must be >= 1, got " + std::to_string(options.epochs));
+  if (options.validation) check_fits(model, *options.validation);
+
+  BatchLoader loader(train, options.batch_size, options.shuffle, options.seed,
+                     options.normalization);
+  History history;
+  Tensor x;
+  std::vector<int32_t> labels;
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    const auto t0 = Clock::now();
+    loader.start_epoch(epoch);
+    double loss_sum = 0;
+    int64_t correct = 0, seen = 0, batch = 0;
+    const int64_t num_batches = loader.num_batches();
+    while (loader.next(x, labels)) {
+      to_model_shape(model, x);
+      Targets targets;
+      targets.labels = labels.data();
+      const StepResult r = model.train_step(x, targets);
+      const int64_t b = x.dim(0);
+      loss_sum += static_cast<double>(r.loss) * static_cast<double>(b);
+      correct += r.correct;
+      seen += b;
+      ++batch;
+      if (options.on_batch) {
+        BatchProgress p;
+        p.epoch = epoch + 1;
+        p.epochs = options.epochs;
+        p.batch = batch;
+        p.num_batches = num_batches;
+        p.loss = loss_sum / static_cast<double>(seen);
+        p.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+        p.seconds = seconds_since(t0);
+        p.images_per_second = p.seconds > 0 ? static_cast<double>(seen) / p.seconds : 0;
+        options.on_batch(p);
+      }
+    }
+    EpochStats s;
+    s.epoch = epoch + 1;
+    s.epochs = options.epochs;
+    s.loss = loss_sum / static_cast<double>(seen);
+    s.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+    s.train_seconds = seconds_since(t0);
+    s.images_per_second = static_cast<double>(seen) / s.train_seconds;
+    if (options.validation) {
+      const EvalResult v = evaluate(model, *options.validation, 1000, options.normalization);
+      s.has_validation = true;
+      s.val_loss = v.loss;
+      s.val_accuracy = v.accuracy;
+    }
+    s.seconds = seconds_since(t0);
+    history.epochs.push_back(s);
+    if (options.on_epoch) options.on_epoch(s);
+  }
+  return history;
+}
+
+EvalResult evaluate(Sequential& model, const Dataset& data, int batch_size,
+                    const Normalization& normalization) {
+  check_fits(model, data);
+  BatchLoader loader(data, batch_size, /*shuffle=*/false, 0, normalization);
+  loader.start_epoch(0);
+  Tensor x;
+  std::vector<int32_t> labels;
+  EvalResult r;
+  double loss_sum = 0;
+  while (loader.next(x, labels)) {
+    to_model_shape(model, x);
+    Targets targets;
+    targets.labels = labels.data();
+    const StepResult s = model.test_step(x, targets);
+    loss_sum += static_cast<double>(s.loss) * static_cast<double>(x.dim(0));
+    r.correct += s.correct;
+    r.count += x.dim(0);
+  }
+  r.loss = loss_sum / static_cast<double>(r.count);
+  r.accuracy = static_cast<double>(r.correct) / static_cast<double>(r.count);
+  return r;
+}
+
+Tensor predict(Sequential& model, const Dataset& data, int batch_size,
+               const Normalization& normalization) {
+  if (!model.built()) throw Error("predict: the model is not built");
+  BatchLoader loader(data, batch_size, /*shuffle=*/false, 0, normalization);
+  loader.start_epoch(0);
+  const int64_t classes = model.output_shape().numel();
+  Tensor out(Shape{data.size(), classes});
+  Tensor x;
+  std::vector<int32_t> labels;
+  int64_t row = 0;
+  while (loader.next(x, labels)) {
+    to_model_shape(model, x);
+    const Tensor p = model.predict(x, batch_size);
+    std::copy(p.data(), p.data() + p.numel(), out.data() + row * classes);
+    row += x.dim(0);
+  }
+  return out;
+}
+
+}  // namespace inkstone

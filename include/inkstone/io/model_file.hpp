@@ -4,6 +4,14 @@
 // temporary file next to the target and renames it, so a crash never leaves a half-written
 // model. Loading validates everything and throws Error with a clear message on anything
 // inconsistent (truncation, bad magic, unsupported version, checksum, spec/weights mismatch).
+//
+// Format version 1, little-endian:
+//   "INKS" | u32 version | u32 JSON length L | u64 file size | JSON header (L bytes) |
+//   zero padding to 64 | float32 tensor data, each tensor at a 64-byte aligned offset |
+//   u32 CRC-32 (zlib) of all bytes before it.
+// The JSON header is {"spec": spec_of(model), "metadata": {...}, "tensors": [{"name":
+// "conv2d/kernel", "dtype": "float32", "shape": [32, 1, 3, 3], "offset": 128}, ...]}, tensor
+// names being "<layer name>/<param or buffer name>". Details in src/io/model_file.cpp.
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -13,8 +21,12 @@
 namespace inkstone {
 
 // Extra information stored with the model (dataset, class names, accuracy, ...). Free-form JSON.
+// The model must be built. Writes "<path>.tmp.<pid>", fsyncs it and renames it to path; on
+// failure the temporary file is removed and Error thrown.
 void save_model(Sequential& model, const std::string& path,
                 const nlohmann::json& metadata = nlohmann::json::object());
+// Returns the built model with its weights, frozen layers still frozen; not compiled. Errors
+// start with the path: "model.inks: tensor 'dense/kernel' is missing".
 Sequential load_model(const std::string& path, nlohmann::json* metadata = nullptr);
 
 }  // namespace inkstone

@@ -1,7 +1,19 @@
 #pragma once
 // Element-wise activations and their backward passes over n contiguous floats, with SIMD
-// (AVX-512 / AVX2 / scalar by runtime dispatch). In-place use (y == x, dx == dy) is allowed.
-// Backward functions take the forward *output* y where the derivative is a function of it.
+// (AVX-512 / AVX2 / scalar by runtime dispatch on active_isa()). In-place use (y == x, dx == dy)
+// is allowed. Backward functions take the forward *output* y where the derivative is a function
+// of it.
+//
+// Accuracy: the scalar path uses the C library (std::exp, std::tanh). The SIMD paths use their
+// own e^x (range reduction + polynomial, relative error < 2e-7 wherever the result is a normal
+// float, +inf above ln(FLT_MAX), 0 far below, NaN in -> NaN out, no NaN for +-inf or huge
+// inputs), so sigmoid/tanh/softmax/logsumexp agree with the scalar path to a few float ulps;
+// relu, leaky relu, add_bias_cols and sum_rows give bit-identical results on every path.
+//
+// Threads: arrays of 32768 floats or more are split over the global pool in fixed chunks
+// (rows for the row-wise functions, columns for sum_rows); nothing is ever summed across chunks,
+// so results do not depend on the thread count. Smaller work runs on the calling thread.
+// Negative sizes or null pointers (for non-empty work) throw inkstone::Error.
 #include <cstdint>
 
 namespace inkstone::kernels {
@@ -18,17 +30,21 @@ void sigmoid_backward(int64_t n, const float* y, const float* dy, float* dx);
 // y = tanh x;                       dx = dy * (1 - y^2)
 void tanh_forward(int64_t n, const float* x, float* y);
 void tanh_backward(int64_t n, const float* y, const float* dy, float* dx);
+// y = e^x (the SIMD approximation described above on the AVX paths).
+void exp_forward(int64_t n, const float* x, float* y);
 
 // y[r, :] += bias (rows x cols);   per-column bias, as Dense adds it.
 void add_bias_cols(int64_t rows, int64_t cols, const float* bias, float* y);
-// db[c] += sum_r dy[r, c]
+// db[c] += sum_r dy[r, c]   (each column summed over rows in order, in float)
 void sum_rows(int64_t rows, int64_t cols, const float* dy, float* db);
 
-// Softmax of each row of a rows x cols matrix, computed as e^(x - max) / sum e^(x - max).
+// Softmax of each row of a rows x cols matrix, computed as e^(x - max) / sum e^(x - max), so
+// huge inputs (+-1000) are fine. A row whose max is +-inf (e.g. all -inf) gives NaNs.
 void softmax_rows(int64_t rows, int64_t cols, const float* x, float* y);
 // Backward of softmax given its output y: dx = y * (dy - sum_j dy_j y_j), row by row.
 void softmax_backward_rows(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx);
-// log-sum-exp of each row: lse[r] = max + log sum e^(x - max).
+// log-sum-exp of each row: lse[r] = max + log sum e^(x - max); a row of all -inf gives -inf,
+// a row holding +inf gives +inf.
 void logsumexp_rows(int64_t rows, int64_t cols, const float* x, float* lse);
 
 }  // namespace inkstone::kernels

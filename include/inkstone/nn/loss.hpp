@@ -31,6 +31,9 @@ class Loss {
 // Categorical cross-entropy fused with softmax, on logits z (rows = batch):
 //   L = -(1/N) sum_i sum_j y_ij log p_ij,  log p_ij = z_ij - logsumexp_j(z_i)
 //   dL/dz_ij = (p_ij - y_ij) / N
+// (for dense targets whose rows do not sum to 1 the exact (p_ij sum_k y_ik - y_ij) / N is used).
+// Stable for any finite logits. Labels outside [0, classes) and targets whose shape differs
+// from the output throw Error. Outputs of rank > 2 are read as [N, numel / N].
 std::unique_ptr<Loss> make_softmax_cross_entropy();
 // Mean squared error: L = (1/(N*D)) sum (out - y)^2, dL/dout = 2 (out - y) / (N*D). With integer
 // labels, y is the one-hot row.

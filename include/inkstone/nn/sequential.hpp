@@ -35,8 +35,10 @@ class Sequential {
   // The layer with this name; throws Error if there is none.
   Layer& layer(const std::string& name);
 
-  // Builds every layer for inputs of `input_shape` (no batch dimension), initializing weights
-  // from `seed`. Layers that are already built are kept when their input shape is unchanged.
+  // Builds every layer for inputs of `input_shape` (no batch dimension, rank 1 to 3), initializing
+  // weights from `seed`: layer i draws from the i-th split() of Rng(seed), so its weights depend
+  // only on the seed and its position. Layers that are already built are kept when their input
+  // shape is unchanged. A layer added to a built model is built at once the same way.
   void build(const Shape& input_shape, uint64_t seed = 1);
   bool built() const { return built_; }
   const Shape& input_shape() const { return input_shape_; }
@@ -48,7 +50,11 @@ class Sequential {
   Loss& loss();
 
   // Raw forward/backward through all layers. When the loss fuses softmax, the last layer emits
-  // logits and forward() returns them.
+  // logits and forward() returns them (a last layer without a softmax emits raw scores, which
+  // such a loss reads as logits, like Keras' from_logits=True). The input must be
+  // [N, input_shape...]. backward() stops below the lowest layer that has a trainable
+  // parameter (a frozen base costs no backward pass). Neither allocates after the first batch of
+  // a given size.
   const Tensor& forward(const Tensor& x, Mode mode);
   void backward(const Tensor& dy);
 
@@ -56,28 +62,40 @@ class Sequential {
   StepResult train_step(const Tensor& x, const Targets& targets);
   // Loss and correct count on a batch, in inference mode.
   StepResult test_step(const Tensor& x, const Targets& targets);
-  // Class probabilities (softmax applied if the model emits logits), [n, classes].
+  // Class probabilities (softmax applied if the model emits logits), [n, classes], computed in
+  // batches of batch_size. A model whose last layer has no softmax and that is not compiled with
+  // a softmax-fusing loss returns its raw outputs.
   Tensor predict(const Tensor& x, int batch_size = 256);
 
   // All parameters in layer order; all gradients set to zero.
   std::vector<Param*> params();
   void zero_grad();
+  // All parameters and buffers (BatchNorm statistics), as Keras counts them; or only the
+  // trainable (not frozen) parameters.
   int64_t count_params(bool trainable_only = false);
 
-  // A Keras-style table: layer (type), output shape, parameter count; totals at the bottom.
+  // A Keras-style table: layer (type), output shape (None, C, H, W), parameter count and a
+  // Trainable column (Y, N for frozen, - for no parameters); totals at the bottom.
   std::string summary();
 
  private:
   void prepare_logits();
+  void refresh_params();
+  Rng layer_rng(size_t index) const;
 
   std::vector<LayerPtr> layers_;
   Shape input_shape_;
   bool built_ = false;
+  uint64_t seed_ = 1;
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<Loss> loss_;
   bool emits_logits_ = false;
   Tensor grad_;   // dL/d(output), reused
-  Tensor probs_;  // reused by predict
+  Tensor batch_;  // one input batch of predict, reused
+  // Cached parameter list (so a training step allocates nothing) and, per layer, the end of its
+  // range in params_.
+  std::vector<Param*> params_;
+  std::vector<size_t> param_end_;
 };
 
 }  // namespace inkstone

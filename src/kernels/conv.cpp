@@ -1,0 +1,311 @@
+// 2-D convolution as im2col + GEMM (see include/inkstone/kernels/conv.hpp for the formulas).
+#include "inkstone/kernels/conv.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "inkstone/kernels/gemm.hpp"
+#include "inkstone/kernels/thread_pool.hpp"
+#include "inkstone/tensor/error.hpp"
+
+namespace inkstone::kernels {
+
+namespace {
+
+// Below about this many floats of work a task is not worth a pool wake-up.
+constexpr int64_t kMinFloatsPerTask = 16384;
+
+// ceil(a / b) for b > 0 and any sign of a.
+int64_t ceil_div(int64_t a, int64_t b) {
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+// Output positions j whose input column j*stride + offset falls inside [0, size):
+// [lo, hi) clipped to [0, out).
+struct Range {
+  int lo, hi;
+};
+Range valid_range(int offset, int stride, int size, int out) {
+  int64_t lo = ceil_div(-static_cast<int64_t>(offset), stride);
+  int64_t hi = ceil_div(static_cast<int64_t>(size) - offset, stride);
+  lo = std::clamp<int64_t>(lo, 0, out);
+  hi = std::clamp<int64_t>(hi, lo, out);
+  return {static_cast<int>(lo), static_cast<int>(hi)};
+}
+
+std::string describe(const ConvGeometry& g) {
+  return "n=" + std::to_string(g.n) + " c=" + std::to_string(g.c) + " h=" + std::to_string(g.h) +
+         " w=" + std::to_string(g.w) + " k=" + std::to_string(g.k) + " kh=" + std::to_string(g.kh) +
+         " kw=" + std::to_string(g.kw) + " stride=" + std::to_string(g.stride_h) + "x" +
+         std::to_string(g.stride_w) + " pad=" + std::to_string(g.pad_top) + "," +
+         std::to_string(g.pad_left) + " out=" + std::to_string(g.out_h) + "x" +
+         std::to_string(g.out_w);
+}
+
+void check_geometry(const ConvGeometry& g, const char* fn) {
+  const bool positive = g.n > 0 && g.c > 0 && g.h > 0 && g.w > 0 && g.k > 0 && g.kh > 0 &&
+                        g.kw > 0 && g.stride_h > 0 && g.stride_w > 0 && g.out_h > 0 &&
+                        g.out_w > 0 && g.pad_top >= 0 && g.pad_left >= 0;
+  if (!positive) {
+    throw Error(std::string(fn) + ": invalid convolution geometry (" + describe(g) +
+                "): sizes, strides and outputs must be >= 1 and paddings >= 0");
+  }
+  // GEMM dimensions are ints: the column matrix is [c*kh*kw, n*out_h*out_w].
+  const int64_t rows = int64_t{g.c} * g.kh * g.kw;
+  const int64_t cols = int64_t{g.n} * g.out_h * g.out_w;
+  if (rows > INT_MAX || cols > INT_MAX || int64_t{g.c} * g.h * g.w > INT_MAX) {
+    throw Error(std::string(fn) + ": convolution too large for 32-bit GEMM indices (" +
+                describe(g) + ")");
+  }
+}
+
+void check_ptr(const void* p, const char* fn, const char* what) {
+  if (p == nullptr) throw Error(std::string(fn) + ": " + what + " is null");
+}
+
+// Grain (in tasks) so that each task does at least kMinFloatsPerTask floats of work.
+int64_t grain_for(int64_t floats_per_task) {
+  return std::max<int64_t>(1, kMinFloatsPerTask / std::max<int64_t>(1, floats_per_task));
+}
+
+// col[(c,p,q), (n,i,j)] = x[n, c, i*sh + p - pad_top, j*sw + q - pad_left], 0 outside.
+// One task per (image, channel) plane: it writes kh*kw row segments of out_h*out_w floats.
+void im2col(const ConvGeometry& g, const float* x, float* col) {
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const int64_t ncols = g.n * ohw;
+  const int64_t hw = int64_t{g.h} * g.w;
+  parallel_for(int64_t{g.n} * g.c, grain_for(ohw * g.kh * g.kw), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t img = t / g.c;
+      const int64_t ch = t % g.c;
+      const float* plane = x + (img * g.c + ch) * hw;
+      for (int p = 0; p < g.kh; ++p) {
+        const Range ri = valid_range(p - g.pad_top, g.stride_h, g.h, g.out_h);
+        for (int q = 0; q < g.kw; ++q) {
+          const Range rj = valid_range(q - g.pad_left, g.stride_w, g.w, g.out_w);
+          const int64_t row = (ch * g.kh + p) * g.kw + q;
+          float* dst = col + row * ncols + img * ohw;
+          std::fill(dst, dst + int64_t{ri.lo} * g.out_w, 0.0f);
+          for (int i = ri.lo; i < ri.hi; ++i) {
+            float* d = dst + int64_t{i} * g.out_w;
+            const float* s = plane + int64_t{i * g.stride_h + p - g.pad_top} * g.w;
+            std::fill(d, d + rj.lo, 0.0f);
+            const int off = q - g.pad_left;
+            if (g.stride_w == 1) {
+              std::memcpy(d + rj.lo, s + rj.lo + off, sizeof(float) * (rj.hi - rj.lo));
+            } else {
+              for (int j = rj.lo; j < rj.hi; ++j) d[j] = s[j * g.stride_w + off];
+            }
+            std::fill(d + rj.hi, d + g.out_w, 0.0f);
+          }
+          std::fill(dst + int64_t{ri.hi} * g.out_w, dst + ohw, 0.0f);
+        }
+      }
+    }
+  });
+}
+
+// dx[n, c, ih, iw] = sum over (p,q,i,j) hitting (ih, iw) of dcol[(c,p,q), (n,i,j)].
+// One task per (image, channel) plane, which it alone writes; the order of the sums is fixed.
+void col2im(const ConvGeometry& g, const float* col, float* dx) {
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const int64_t ncols = g.n * ohw;
+  const int64_t hw = int64_t{g.h} * g.w;
+  parallel_for(int64_t{g.n} * g.c, grain_for(ohw * g.kh * g.kw), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t img = t / g.c;
+      const int64_t ch = t % g.c;
+      float* plane = dx + (img * g.c + ch) * hw;
+      std::fill(plane, plane + hw, 0.0f);
+      for (int p = 0; p < g.kh; ++p) {
+        const Range ri = valid_range(p - g.pad_top, g.stride_h, g.h, g.out_h);
+        for (int q = 0; q < g.kw; ++q) {
+          const Range rj = valid_range(q - g.pad_left, g.stride_w, g.w, g.out_w);
+          const int64_t row = (ch * g.kh + p) * g.kw + q;
+          const float* src = col + row * ncols + img * ohw;
+          const int off = q - g.pad_left;
+          for (int i = ri.lo; i < ri.hi; ++i) {
+            const float* s = src + int64_t{i} * g.out_w;
+            float* d = plane + int64_t{i * g.stride_h + p - g.pad_top} * g.w;
+            if (g.stride_w == 1) {
+              float* dd = d + off;
+              for (int j = rj.lo; j < rj.hi; ++j) dd[j] += s[j];
+            } else {
+              for (int j = rj.lo; j < rj.hi; ++j) d[j * g.stride_w + off] += s[j];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+// y[n, k, s] = yt[k, n*ohw + s] + bias[k]  (NCHW from the GEMM's [k, n*ohw] layout).
+void scatter_bias(const ConvGeometry& g, const float* yt, const float* bias, float* y) {
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const int64_t ncols = g.n * ohw;
+  parallel_for(int64_t{g.n} * g.k, grain_for(ohw), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t img = t / g.k;
+      const int64_t ch = t % g.k;
+      const float* s = yt + ch * ncols + img * ohw;
+      float* d = y + t * ohw;
+      const float b = bias != nullptr ? bias[ch] : 0.0f;
+      for (int64_t i = 0; i < ohw; ++i) d[i] = s[i] + b;
+    }
+  });
+}
+
+// dyt[k, n*ohw + s] = dy[n, k, s]  (the inverse of the scatter).
+void gather(const ConvGeometry& g, const float* dy, float* dyt) {
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const int64_t ncols = g.n * ohw;
+  parallel_for(int64_t{g.n} * g.k, grain_for(ohw), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t img = t / g.k;
+      const int64_t ch = t % g.k;
+      std::memcpy(dyt + ch * ncols + img * ohw, dy + t * ohw, sizeof(float) * ohw);
+    }
+  });
+}
+
+// db[k] += sum_s dyt[k, s]. Blocks of 512 are summed in 16 float lanes (vectorizable, fixed
+// order), block sums in double, so long rows (n*ohw ~ 1e5) keep full float accuracy.
+void add_row_sums(int64_t rows, int64_t cols, const float* m, float* out) {
+  constexpr int kLanes = 16;
+  constexpr int64_t kBlock = 512;
+  parallel_for(rows, grain_for(cols), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* row = m + r * cols;
+      double total = 0.0;
+      for (int64_t b0 = 0; b0 < cols; b0 += kBlock) {
+        const int64_t b1 = std::min(cols, b0 + kBlock);
+        float lanes[kLanes] = {};
+        int64_t s = b0;
+        for (; s + kLanes <= b1; s += kLanes) {
+          for (int l = 0; l < kLanes; ++l) lanes[l] += row[s + l];
+        }
+        for (; s < b1; ++s) lanes[0] += row[s];
+        for (int l = 0; l < kLanes; ++l) total += lanes[l];
+      }
+      out[r] = static_cast<float>(out[r] + total);
+    }
+  });
+}
+
+}  // namespace
+
+ConvGeometry make_conv_geometry(int n, int c, int h, int w, int k, int kh, int kw, int stride_h,
+                                int stride_w, bool same_padding) {
+  ConvGeometry g;
+  g.n = n;
+  g.c = c;
+  g.h = h;
+  g.w = w;
+  g.k = k;
+  g.kh = kh;
+  g.kw = kw;
+  g.stride_h = stride_h;
+  g.stride_w = stride_w;
+  if (n <= 0 || c <= 0 || h <= 0 || w <= 0 || k <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 ||
+      stride_w <= 0) {
+    throw Error("make_conv_geometry: all sizes and strides must be >= 1 (" + describe(g) + ")");
+  }
+  if (same_padding) {
+    // out = ceil(in / stride); total pad = max((out - 1) * stride + k - in, 0), top = total / 2.
+    g.out_h = (h + stride_h - 1) / stride_h;
+    g.out_w = (w + stride_w - 1) / stride_w;
+    g.pad_top = std::max((g.out_h - 1) * stride_h + kh - h, 0) / 2;
+    g.pad_left = std::max((g.out_w - 1) * stride_w + kw - w, 0) / 2;
+  } else {
+    if (kh > h || kw > w) {
+      throw Error("make_conv_geometry: valid padding needs the kernel (" + std::to_string(kh) +
+                  "x" + std::to_string(kw) + ") to fit in the input (" + std::to_string(h) + "x" +
+                  std::to_string(w) + ")");
+    }
+    g.out_h = (h - kh) / stride_h + 1;
+    g.out_w = (w - kw) / stride_w + 1;
+  }
+  check_geometry(g, "make_conv_geometry");
+  return g;
+}
+
+size_t conv2d_workspace_floats(const ConvGeometry& g) {
+  check_geometry(g, "conv2d_workspace_floats");
+  const size_t ncols = size_t(g.n) * size_t(g.out_h) * size_t(g.out_w);
+  return (size_t(g.c) * size_t(g.kh) * size_t(g.kw) + size_t(g.k)) * ncols;
+}
+
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+                    float* y, float* workspace) {
+  constexpr const char* kFn = "conv2d_forward";
+  check_geometry(g, kFn);
+  check_ptr(x, kFn, "x");
+  check_ptr(w, kFn, "w");
+  check_ptr(y, kFn, "y");
+  check_ptr(workspace, kFn, "workspace");
+  const int kdim = g.c * g.kh * g.kw;
+  const int ncols = g.n * g.out_h * g.out_w;
+  float* col = workspace;
+  float* yt = workspace + int64_t{kdim} * ncols;
+  im2col(g, x, col);
+  if (g.n == 1) {
+    // [k, ohw] is already NCHW for a single image: write y directly, then add the bias.
+    gemm(false, false, g.k, ncols, kdim, 1.0f, w, kdim, col, ncols, 0.0f, y, ncols);
+    if (bias != nullptr) scatter_bias(g, y, bias, y);
+    return;
+  }
+  // Y'[k, n*ohw] = W[k, c*kh*kw] * col[c*kh*kw, n*ohw]
+  gemm(false, false, g.k, ncols, kdim, 1.0f, w, kdim, col, ncols, 0.0f, yt, ncols);
+  scatter_bias(g, yt, bias, y);
+}
+
+void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx,
+                          float* workspace) {
+  constexpr const char* kFn = "conv2d_backward_data";
+  check_geometry(g, kFn);
+  check_ptr(dy, kFn, "dy");
+  check_ptr(w, kFn, "w");
+  check_ptr(dx, kFn, "dx");
+  check_ptr(workspace, kFn, "workspace");
+  const int kdim = g.c * g.kh * g.kw;
+  const int ncols = g.n * g.out_h * g.out_w;
+  float* dcol = workspace;
+  float* dyt = workspace + int64_t{kdim} * ncols;
+  const float* dy_mat = dy;  // for one image dy is already [k, ohw]
+  if (g.n > 1) {
+    gather(g, dy, dyt);
+    dy_mat = dyt;
+  }
+  // dcol[c*kh*kw, n*ohw] = W^T * dY'
+  gemm(true, false, kdim, ncols, g.k, 1.0f, w, kdim, dy_mat, ncols, 0.0f, dcol, ncols);
+  col2im(g, dcol, dx);
+}
+
+void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy, float* dw,
+                             float* db, float* workspace) {
+  constexpr const char* kFn = "conv2d_backward_weights";
+  check_geometry(g, kFn);
+  check_ptr(x, kFn, "x");
+  check_ptr(dy, kFn, "dy");
+  check_ptr(dw, kFn, "dw");
+  check_ptr(workspace, kFn, "workspace");
+  const int kdim = g.c * g.kh * g.kw;
+  const int ncols = g.n * g.out_h * g.out_w;
+  float* col = workspace;
+  float* dyt = workspace + int64_t{kdim} * ncols;
+  im2col(g, x, col);
+  const float* dy_mat = dy;
+  if (g.n > 1) {
+    gather(g, dy, dyt);
+    dy_mat = dyt;
+  }
+  // dW[k, c*kh*kw] += dY'[k, n*ohw] * col^T
+  gemm(false, true, g.k, kdim, ncols, 1.0f, dy_mat, ncols, col, ncols, 1.0f, dw, kdim);
+  if (db != nullptr) add_row_sums(g.k, ncols, dy_mat, db);
+}
+
+}  // namespace inkstone::kernels

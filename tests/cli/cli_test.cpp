@@ -1,0 +1,179 @@
+// The command line: help, usage errors, and one clear line plus a non-zero exit for bad input.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cli/cli_run.hpp"
+
+namespace inkstone {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::count_lines;
+using testing::run_cli;
+
+void put_u32(std::ofstream& out, uint32_t v) {
+  const unsigned char b[4] = {static_cast<unsigned char>(v >> 24),
+                              static_cast<unsigned char>(v >> 16),
+                              static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
+  out.write(reinterpret_cast<const char*>(b), 4);
+}
+
+// Writes raw (uncompressed) IDX files of `n` images and labels under dir/mnist/.
+struct IdxSpec {
+  uint32_t image_magic = 0x803, label_magic = 0x801;
+  uint32_t images = 64, labels = 64, rows = 28, cols = 28;
+  int64_t pixel_bytes = -1;  // bytes of pixel data actually written (-1: all)
+};
+
+void write_split(const fs::path& dir, const std::string& prefix, const IdxSpec& s) {
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary);
+    put_u32(out, s.image_magic);
+    put_u32(out, s.images);
+    put_u32(out, s.rows);
+    put_u32(out, s.cols);
+    int64_t bytes = s.pixel_bytes >= 0 ? s.pixel_bytes : int64_t{s.images} * s.rows * s.cols;
+    std::vector<char> px(static_cast<size_t>(bytes));
+    for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<char>((i * 7) % 251);
+    out.write(px.data(), static_cast<std::streamsize>(px.size()));
+  }
+  std::ofstream out(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary);
+  put_u32(out, s.label_magic);
+  put_u32(out, s.labels);
+  for (uint32_t i = 0; i < s.labels; ++i) out.put(static_cast<char>(i % 10));
+}
+
+fs::path make_data(const std::string& name, const IdxSpec& train, const IdxSpec& test = {}) {
+  const fs::path root = fs::path(INKSTONE_TEST_TMP) / ("cli_data_" + name);
+  fs::remove_all(root);
+  write_split(root / "mnist", "train", train);
+  write_split(root / "mnist", "t10k", test);
+  return root;
+}
+
+std::string train_on(const fs::path& root) {
+  return "train --dataset mnist --model mlp --epochs 1 --no-download --data " + root.string();
+}
+
+void expect_one_line_error(const testing::CliResult& r, const std::string& needle) {
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr: " << r.err;
+}
+
+TEST(Cli, HelpListsCommands) {
+  const auto r = run_cli("--help");
+  EXPECT_EQ(r.code, 0);
+  for (const char* cmd : {"train", "eval", "summary", "data"}) {
+    EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
+  }
+  for (const char* cmd : {"train", "eval", "summary", "data", "data info", "data download"}) {
+    const auto h = run_cli(std::string(cmd) + " --help");
+    EXPECT_EQ(h.code, 0) << cmd;
+    EXPECT_NE(h.out.find("--"), std::string::npos) << cmd;
+  }
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  auto r = run_cli("train --no-such-flag");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no-such-flag"), std::string::npos) << r.err;
+  r = run_cli("");
+  EXPECT_EQ(r.code, 2);
+  r = run_cli("train --epochs zero");
+  EXPECT_EQ(r.code, 2);
+  r = run_cli("frobnicate");
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(Cli, UnknownDatasetAndModel) {
+  expect_one_line_error(run_cli("train --dataset no-such-set --no-download"), "no-such-set");
+  const fs::path root = make_data("ok", IdxSpec{});
+  expect_one_line_error(
+      run_cli("train --model no-such-model --no-download --data " + root.string()),
+      "no-such-model");
+}
+
+TEST(Cli, SummaryOfSeedCnn) {
+  const auto r = run_cli("summary seed-cnn");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("93,322"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("conv2d"), std::string::npos);
+}
+
+TEST(Cli, TruncatedIdx) {
+  IdxSpec s;
+  s.pixel_bytes = 1000;
+  expect_one_line_error(run_cli(train_on(make_data("truncated", s))), "truncated");
+}
+
+TEST(Cli, WrongMagic) {
+  IdxSpec s;
+  s.image_magic = 0x804;
+  expect_one_line_error(run_cli(train_on(make_data("magic", s))), "magic");
+}
+
+TEST(Cli, CountMismatch) {
+  IdxSpec s;
+  s.labels = 63;
+  const auto r = run_cli(train_on(make_data("mismatch", s)));
+  expect_one_line_error(r, "64");
+  EXPECT_NE(r.err.find("63"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ZeroAndAbsurdDimensions) {
+  IdxSpec zero;
+  zero.rows = 0;
+  zero.pixel_bytes = 0;
+  auto r = run_cli(train_on(make_data("zero", zero)));
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  IdxSpec huge;
+  huge.images = 2000000000u;
+  huge.labels = 64;
+  huge.pixel_bytes = 64 * 784;
+  r = run_cli(train_on(make_data("huge", huge)));
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+}
+
+TEST(Cli, CorruptModelFile) {
+  const fs::path p = fs::path(INKSTONE_TEST_TMP) / "corrupt.inks";
+  {
+    std::ofstream out(p, std::ios::binary);
+    out << "INKS this is not a model";
+  }
+  const auto r = run_cli("eval " + p.string() + " --no-download");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("corrupt.inks"), std::string::npos) << r.err;
+  const auto missing = run_cli("eval /nonexistent/model.inks --no-download");
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("model.inks"), std::string::npos) << missing.err;
+}
+
+TEST(Cli, TrainSaveEvalOnTinyData) {
+  const fs::path root = make_data("tiny", IdxSpec{});
+  const fs::path model = fs::path(INKSTONE_TEST_TMP) / "tiny.inks";
+  fs::remove(model);
+  const auto r = run_cli(train_on(root) + " --batch-size 16 --save " + model.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Epoch 1/1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Test accuracy: "), std::string::npos) << r.out;
+  ASSERT_TRUE(fs::exists(model));
+  const auto e = run_cli("eval " + model.string() + " --no-download --data " + root.string());
+  EXPECT_EQ(e.code, 0) << e.err;
+  EXPECT_NE(e.out.find("Accuracy: "), std::string::npos) << e.out;
+  const auto s = run_cli("summary " + model.string());
+  EXPECT_EQ(s.code, 0) << s.err;
+  EXPECT_NE(s.out.find("dense"), std::string::npos) << s.out;
+}
+
+}  // namespace
+}  // namespace inkstone

@@ -1,0 +1,282 @@
+// Convolution: forward, backward-data and backward-weights against a direct (naive) convolution
+// computed in double, the adjoint identities <conv(x), dy> = <x, conv^T(dy)> and
+// <conv_w(x), dy> = <w, dW(x, dy)>, Keras/TensorFlow padding geometry, accumulation semantics,
+// thread-count independence and argument checking.
+#include "inkstone/kernels/conv.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "inkstone/kernels/thread_pool.hpp"
+#include "inkstone/tensor/error.hpp"
+#include "inkstone/tensor/rng.hpp"
+
+namespace inkstone::kernels {
+namespace {
+
+std::vector<float> random_vec(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (auto& x : v) x = rng.uniform(-1.0f, 1.0f);
+  return v;
+}
+
+size_t in_size(const ConvGeometry& g) {
+  return size_t(g.n) * g.c * g.h * g.w;
+}
+size_t out_size(const ConvGeometry& g) {
+  return size_t(g.n) * g.k * g.out_h * g.out_w;
+}
+size_t w_size(const ConvGeometry& g) {
+  return size_t(g.k) * g.c * g.kh * g.kw;
+}
+
+// Calls fn(out_index, in_index, w_index) for every (output, tap) pair whose input is inside x.
+template <typename Fn>
+void for_each_tap(const ConvGeometry& g, Fn&& fn) {
+  for (int n = 0; n < g.n; ++n)
+    for (int k = 0; k < g.k; ++k)
+      for (int i = 0; i < g.out_h; ++i)
+        for (int j = 0; j < g.out_w; ++j) {
+          const size_t o = ((size_t(n) * g.k + k) * g.out_h + i) * g.out_w + j;
+          for (int c = 0; c < g.c; ++c)
+            for (int p = 0; p < g.kh; ++p)
+              for (int q = 0; q < g.kw; ++q) {
+                const int ih = i * g.stride_h + p - g.pad_top;
+                const int iw = j * g.stride_w + q - g.pad_left;
+                if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
+                const size_t xi = ((size_t(n) * g.c + c) * g.h + ih) * g.w + iw;
+                const size_t wi = ((size_t(k) * g.c + c) * g.kh + p) * g.kw + q;
+                fn(o, xi, wi);
+              }
+        }
+}
+
+// Naive passes in double; `scale` gets the sum of |terms| of each result, for tolerances.
+void naive_forward(const ConvGeometry& g, const std::vector<float>& x, const std::vector<float>& w,
+                   const std::vector<float>& b, std::vector<double>& y,
+                   std::vector<double>& scale) {
+  y.assign(out_size(g), 0.0);
+  scale.assign(out_size(g), 0.0);
+  for (size_t o = 0; o < y.size(); ++o) {
+    const int k = int(o / (size_t(g.out_h) * g.out_w)) % g.k;
+    y[o] = b[size_t(k)];
+    scale[o] = std::abs(b[size_t(k)]);
+  }
+  for_each_tap(g, [&](size_t o, size_t xi, size_t wi) {
+    y[o] += double{w[wi]} * x[xi];
+    scale[o] += std::abs(double{w[wi]} * x[xi]);
+  });
+}
+
+void naive_backward_data(const ConvGeometry& g, const std::vector<float>& dy,
+                         const std::vector<float>& w, std::vector<double>& dx,
+                         std::vector<double>& scale) {
+  dx.assign(in_size(g), 0.0);
+  scale.assign(in_size(g), 0.0);
+  for_each_tap(g, [&](size_t o, size_t xi, size_t wi) {
+    dx[xi] += double{w[wi]} * dy[o];
+    scale[xi] += std::abs(double{w[wi]} * dy[o]);
+  });
+}
+
+void naive_backward_weights(const ConvGeometry& g, const std::vector<float>& x,
+                            const std::vector<float>& dy, std::vector<double>& dw,
+                            std::vector<double>& scale) {
+  dw.assign(w_size(g), 0.0);
+  scale.assign(w_size(g), 0.0);
+  for_each_tap(g, [&](size_t o, size_t xi, size_t wi) {
+    dw[wi] += double{dy[o]} * x[xi];
+    scale[wi] += std::abs(double{dy[o]} * x[xi]);
+  });
+}
+
+double dot(const std::vector<float>& a, const std::vector<float>& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += double{a[i]} * b[i];
+  return s;
+}
+
+struct Case {
+  int n, c, h, w, k, kh, kw, sh, sw;
+  bool same;
+};
+
+std::string name(const Case& t) {
+  return "n=" + std::to_string(t.n) + " c=" + std::to_string(t.c) + " " + std::to_string(t.h) +
+         "x" + std::to_string(t.w) + " k=" + std::to_string(t.k) + " " + std::to_string(t.kh) +
+         "x" + std::to_string(t.kw) + " s=" + std::to_string(t.sh) + "x" + std::to_string(t.sw) +
+         (t.same ? " same" : " valid");
+}
+
+const std::vector<Case> kCases = {
+    {2, 1, 5, 5, 3, 3, 3, 1, 1, false},     // c = 1
+    {3, 2, 7, 6, 4, 3, 3, 2, 2, true},      // stride 2, same
+    {1, 3, 6, 7, 2, 2, 3, 1, 1, true},      // one image, even kernel height, same
+    {2, 4, 8, 9, 5, 5, 5, 1, 1, true},      // 5x5 same
+    {2, 3, 9, 8, 2, 3, 3, 2, 1, false},     // stride 2x1 valid, odd size
+    {4, 2, 5, 5, 3, 1, 1, 1, 1, false},     // 1x1
+    {2, 2, 10, 11, 3, 4, 2, 3, 2, true},    // stride 3x2, asymmetric same padding
+    {2, 32, 13, 13, 8, 3, 3, 1, 1, false},  // seed-CNN conv2-like
+    {3, 1, 7, 7, 2, 7, 7, 1, 1, false},     // kernel as big as the input
+    {2, 2, 3, 4, 3, 5, 5, 2, 2, true},      // kernel bigger than the input (same)
+};
+
+TEST(Conv, SamePaddingFollowsTensorFlow) {
+  // out = ceil(in / s); total = max((out - 1) s + k - in, 0); top = total / 2
+  ConvGeometry g = make_conv_geometry(1, 1, 10, 11, 1, 4, 2, 3, 2, true);
+  EXPECT_EQ(g.out_h, 4);
+  EXPECT_EQ(g.pad_top, 1);  // total 3
+  EXPECT_EQ(g.out_w, 6);
+  EXPECT_EQ(g.pad_left, 0);  // total 1: the extra pixel goes right
+  g = make_conv_geometry(1, 1, 28, 28, 1, 3, 3, 1, 1, true);
+  EXPECT_EQ(g.out_h, 28);
+  EXPECT_EQ(g.pad_top, 1);
+  g = make_conv_geometry(1, 1, 28, 28, 1, 3, 3, 1, 1, false);
+  EXPECT_EQ(g.out_h, 26);
+  EXPECT_EQ(g.pad_top, 0);
+  g = make_conv_geometry(1, 1, 7, 7, 1, 3, 3, 2, 2, false);
+  EXPECT_EQ(g.out_w, 3);
+  g = make_conv_geometry(1, 1, 8, 8, 1, 1, 1, 2, 2, true);  // total = max(6 + 1 - 8, 0) = 0
+  EXPECT_EQ(g.out_h, 4);
+  EXPECT_EQ(g.pad_top, 0);
+}
+
+TEST(Conv, AllPassesMatchNaiveConvolution) {
+  uint64_t seed = 1;
+  for (const Case& t : kCases) {
+    SCOPED_TRACE(name(t));
+    const ConvGeometry g =
+        make_conv_geometry(t.n, t.c, t.h, t.w, t.k, t.kh, t.kw, t.sh, t.sw, t.same);
+    const auto x = random_vec(in_size(g), seed++);
+    const auto w = random_vec(w_size(g), seed++);
+    const auto b = random_vec(size_t(g.k), seed++);
+    const auto dy = random_vec(out_size(g), seed++);
+    std::vector<float> ws(conv2d_workspace_floats(g), NAN);  // must not read stale workspace
+
+    std::vector<float> y(out_size(g), NAN);
+    conv2d_forward(g, x.data(), w.data(), b.data(), y.data(), ws.data());
+    std::vector<double> want, scale;
+    naive_forward(g, x, w, b, want, scale);
+    for (size_t i = 0; i < y.size(); ++i) {
+      ASSERT_NEAR(y[i], want[i], 1e-6 * (1 + scale[i])) << "forward y[" << i << "]";
+    }
+
+    std::vector<float> dx(in_size(g), NAN);
+    conv2d_backward_data(g, dy.data(), w.data(), dx.data(), ws.data());
+    naive_backward_data(g, dy, w, want, scale);
+    for (size_t i = 0; i < dx.size(); ++i) {
+      ASSERT_NEAR(dx[i], want[i], 1e-6 * (1 + scale[i])) << "backward data dx[" << i << "]";
+    }
+
+    // Accumulates into dw and db.
+    std::vector<float> dw(w_size(g), 0.25f), db(size_t(g.k), -0.5f);
+    conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data(), ws.data());
+    naive_backward_weights(g, x, dy, want, scale);
+    for (size_t i = 0; i < dw.size(); ++i) {
+      ASSERT_NEAR(dw[i], 0.25 + want[i], 1e-6 * (1 + scale[i]))
+          << "backward weights dw[" << i << "]";
+    }
+    const size_t ohw = size_t(g.out_h) * g.out_w;
+    for (int k = 0; k < g.k; ++k) {
+      double s = -0.5, sa = 0.5;
+      for (int n = 0; n < g.n; ++n) {
+        for (size_t o = 0; o < ohw; ++o) {
+          s += dy[(size_t(n) * g.k + k) * ohw + o];
+          sa += std::abs(dy[(size_t(n) * g.k + k) * ohw + o]);
+        }
+      }
+      EXPECT_NEAR(db[size_t(k)], s, 1e-6 * sa) << "db[" << k << "]";
+    }
+  }
+}
+
+TEST(Conv, BackwardPassesAreAdjointsOfForward) {
+  uint64_t seed = 100;
+  for (const Case& t : kCases) {
+    SCOPED_TRACE(name(t));
+    const ConvGeometry g =
+        make_conv_geometry(t.n, t.c, t.h, t.w, t.k, t.kh, t.kw, t.sh, t.sw, t.same);
+    const auto x = random_vec(in_size(g), seed++);
+    const auto w = random_vec(w_size(g), seed++);
+    const auto dy = random_vec(out_size(g), seed++);
+    std::vector<float> ws(conv2d_workspace_floats(g));
+    std::vector<float> y(out_size(g)), dx(in_size(g)), dw(w_size(g), 0.0f);
+    conv2d_forward(g, x.data(), w.data(), nullptr, y.data(), ws.data());
+    conv2d_backward_data(g, dy.data(), w.data(), dx.data(), ws.data());
+    conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), nullptr, ws.data());
+    // y is linear in x for fixed w and in w for fixed x:
+    // <conv(x, w), dy> = <x, conv^T(dy, w)> = <w, dW(x, dy)>
+    const double lhs = dot(y, dy);
+    const double norm = std::sqrt(dot(y, y) * dot(dy, dy)) + 1e-3;
+    EXPECT_NEAR(dot(x, dx), lhs, 1e-5 * norm);
+    EXPECT_NEAR(dot(w, dw), lhs, 1e-5 * norm);
+  }
+}
+
+TEST(Conv, BiasMayBeNullAndSingleImageWorks) {
+  const ConvGeometry g = make_conv_geometry(1, 2, 6, 5, 3, 3, 3, 1, 1, true);
+  const auto x = random_vec(in_size(g), 7);
+  const auto w = random_vec(w_size(g), 8);
+  const std::vector<float> zero_b(size_t(g.k), 0.0f);
+  std::vector<float> ws(conv2d_workspace_floats(g));
+  std::vector<float> y1(out_size(g)), y2(out_size(g));
+  conv2d_forward(g, x.data(), w.data(), nullptr, y1.data(), ws.data());
+  conv2d_forward(g, x.data(), w.data(), zero_b.data(), y2.data(), ws.data());
+  EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), sizeof(float) * y1.size()));
+  std::vector<double> want, scale;
+  naive_forward(g, x, w, zero_b, want, scale);
+  for (size_t i = 0; i < y1.size(); ++i) EXPECT_NEAR(y1[i], want[i], 1e-6 * (1 + scale[i]));
+}
+
+TEST(Conv, ResultsDoNotDependOnThreadCount) {
+  const int saved = num_threads();
+  const ConvGeometry g = make_conv_geometry(8, 6, 12, 12, 8, 3, 3, 1, 1, true);
+  const auto x = random_vec(in_size(g), 31);
+  const auto w = random_vec(w_size(g), 32);
+  const auto b = random_vec(size_t(g.k), 33);
+  const auto dy = random_vec(out_size(g), 34);
+  auto run = [&] {
+    std::vector<float> ws(conv2d_workspace_floats(g));
+    std::vector<float> y(out_size(g)), dx(in_size(g)), dw(w_size(g), 0.0f), db(size_t(g.k), 0);
+    conv2d_forward(g, x.data(), w.data(), b.data(), y.data(), ws.data());
+    conv2d_backward_data(g, dy.data(), w.data(), dx.data(), ws.data());
+    conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data(), ws.data());
+    std::vector<float> all = y;
+    all.insert(all.end(), dx.begin(), dx.end());
+    all.insert(all.end(), dw.begin(), dw.end());
+    all.insert(all.end(), db.begin(), db.end());
+    return all;
+  };
+  ThreadPool::set_num_threads(1);
+  const auto one = run();
+  ThreadPool::set_num_threads(3);
+  const auto three = run();
+  const auto again = run();
+  ThreadPool::set_num_threads(saved);
+  ASSERT_EQ(one.size(), three.size());
+  EXPECT_EQ(0, std::memcmp(one.data(), three.data(), sizeof(float) * one.size()));
+  EXPECT_EQ(0, std::memcmp(three.data(), again.data(), sizeof(float) * one.size()));
+}
+
+TEST(Conv, RejectsBadGeometryAndArguments) {
+  EXPECT_THROW(make_conv_geometry(1, 1, 2, 2, 1, 3, 3, 1, 1, false), Error);  // kernel too big
+  EXPECT_THROW(make_conv_geometry(0, 1, 5, 5, 1, 3, 3, 1, 1, false), Error);
+  EXPECT_THROW(make_conv_geometry(1, 1, 5, 5, 1, 3, 3, 0, 1, true), Error);
+  EXPECT_NO_THROW(make_conv_geometry(1, 1, 2, 2, 1, 3, 3, 1, 1, true));  // same pads instead
+  ConvGeometry bad;                                                      // all zero
+  EXPECT_THROW(conv2d_workspace_floats(bad), Error);
+  float v = 0;
+  EXPECT_THROW(conv2d_forward(bad, &v, &v, nullptr, &v, &v), Error);
+  const ConvGeometry g = make_conv_geometry(1, 1, 4, 4, 1, 3, 3, 1, 1, false);
+  EXPECT_THROW(conv2d_forward(g, nullptr, &v, nullptr, &v, &v), Error);
+  EXPECT_THROW(conv2d_backward_data(g, &v, &v, &v, nullptr), Error);
+  EXPECT_THROW(conv2d_backward_weights(g, &v, &v, nullptr, nullptr, &v), Error);
+}
+
+}  // namespace
+}  // namespace inkstone::kernels
