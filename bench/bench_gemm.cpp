@@ -41,8 +41,8 @@ const Shape kShapes[] = {
 // A 64-byte aligned float buffer filled with uniform values in [-1, 1).
 struct Buffer {
   explicit Buffer(int64_t n, uint64_t seed)
-      : data(static_cast<float*>(::operator new(static_cast<size_t>(n) * sizeof(float),
-                                                std::align_val_t(64)))) {
+      : data(static_cast<float*>(
+            ::operator new(static_cast<size_t>(n) * sizeof(float), std::align_val_t(64)))) {
     inkstone::Rng rng(seed);
     for (int64_t i = 0; i < n; ++i) data[i] = rng.uniform(-1.0f, 1.0f);
   }

@@ -24,16 +24,53 @@ int64_t ceil_div(int64_t a, int64_t b) {
 }
 
 // Output positions j whose input column j*stride + offset falls inside [0, size):
-// [lo, hi) clipped to [0, out).
+// [lo, hi) clipped to [0, out). Division-free for stride 1 (the common case: this runs for every
+// (plane, tap) of im2col/col2im).
 struct Range {
   int lo, hi;
 };
 Range valid_range(int offset, int stride, int size, int out) {
-  int64_t lo = ceil_div(-static_cast<int64_t>(offset), stride);
-  int64_t hi = ceil_div(static_cast<int64_t>(size) - offset, stride);
+  int64_t lo, hi;
+  if (stride == 1) {
+    lo = -int64_t{offset};
+    hi = int64_t{size} - offset;
+  } else {
+    lo = ceil_div(-static_cast<int64_t>(offset), stride);
+    hi = ceil_div(static_cast<int64_t>(size) - offset, stride);
+  }
   lo = std::clamp<int64_t>(lo, 0, out);
   hi = std::clamp<int64_t>(hi, lo, out);
   return {static_cast<int>(lo), static_cast<int>(hi)};
+}
+
+// d[0, n) = 0 and d[j] = s[j] for j in [0, n). Short rows (the 3- to 26-wide rows of small
+// images) use fixed-size moves: a plain loop would be turned into a library call by the compiler,
+// which costs more than the copy itself.
+inline void zero_floats(float* d, int64_t n) {
+  if (n >= 32) {
+    std::memset(d, 0, sizeof(float) * size_t(n));
+    return;
+  }
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) std::memset(d + j, 0, 8 * sizeof(float));
+  if (j + 4 <= n) std::memset(d + j, 0, 4 * sizeof(float)), j += 4;
+  if (j + 2 <= n) std::memset(d + j, 0, 2 * sizeof(float)), j += 2;
+  if (j < n) d[j] = 0.0f;
+}
+inline void copy_floats(float* __restrict d, const float* __restrict s, int64_t n) {
+  if (n >= 32) {
+    std::memcpy(d, s, sizeof(float) * size_t(n));
+    return;
+  }
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) std::memcpy(d + j, s + j, 8 * sizeof(float));
+  if (j + 4 <= n) std::memcpy(d + j, s + j, 4 * sizeof(float)), j += 4;
+  if (j + 2 <= n) std::memcpy(d + j, s + j, 2 * sizeof(float)), j += 2;
+  if (j < n) d[j] = s[j];
+}
+// d[j] += s[j] for j in [0, n); d and s never overlap (dx and the column buffer).
+inline void add_floats(float* __restrict d, const float* __restrict s, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) d[j] += s[j];
 }
 
 std::string describe(const ConvGeometry& g) {
@@ -71,37 +108,64 @@ int64_t grain_for(int64_t floats_per_task) {
   return std::max<int64_t>(1, kMinFloatsPerTask / std::max<int64_t>(1, floats_per_task));
 }
 
+// The valid output ranges of every kernel row p and column q (valid_range), computed once per
+// call rather than once per plane; kernels wider than kMaxTaps compute them on the fly.
+class TapRanges {
+ public:
+  explicit TapRanges(const ConvGeometry& g) : g_(g), cached_(g.kh <= kMaxTaps && g.kw <= kMaxTaps) {
+    if (!cached_) return;
+    for (int p = 0; p < g.kh; ++p) rows_[p] = compute_row(p);
+    for (int q = 0; q < g.kw; ++q) cols_[q] = compute_col(q);
+  }
+  Range row(int p) const { return cached_ ? rows_[p] : compute_row(p); }
+  Range col(int q) const { return cached_ ? cols_[q] : compute_col(q); }
+
+ private:
+  static constexpr int kMaxTaps = 32;
+  Range compute_row(int p) const {
+    return valid_range(p - g_.pad_top, g_.stride_h, g_.h, g_.out_h);
+  }
+  Range compute_col(int q) const {
+    return valid_range(q - g_.pad_left, g_.stride_w, g_.w, g_.out_w);
+  }
+  const ConvGeometry& g_;
+  bool cached_;
+  Range rows_[kMaxTaps];
+  Range cols_[kMaxTaps];
+};
+
 // col[(c,p,q), (n,i,j)] = x[n, c, i*sh + p - pad_top, j*sw + q - pad_left], 0 outside.
 // One task per (image, channel) plane: it writes kh*kw row segments of out_h*out_w floats.
 void im2col(const ConvGeometry& g, const float* x, float* col) {
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
   const int64_t ncols = g.n * ohw;
   const int64_t hw = int64_t{g.h} * g.w;
+  const TapRanges taps(g);
   parallel_for(int64_t{g.n} * g.c, grain_for(ohw * g.kh * g.kw), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t img = t / g.c;
       const int64_t ch = t % g.c;
       const float* plane = x + (img * g.c + ch) * hw;
       for (int p = 0; p < g.kh; ++p) {
-        const Range ri = valid_range(p - g.pad_top, g.stride_h, g.h, g.out_h);
+        const Range ri = taps.row(p);
         for (int q = 0; q < g.kw; ++q) {
-          const Range rj = valid_range(q - g.pad_left, g.stride_w, g.w, g.out_w);
+          const Range rj = taps.col(q);
+          const int off = q - g.pad_left;
           const int64_t row = (ch * g.kh + p) * g.kw + q;
           float* dst = col + row * ncols + img * ohw;
-          std::fill(dst, dst + int64_t{ri.lo} * g.out_w, 0.0f);
+          zero_floats(dst, int64_t{ri.lo} * g.out_w);
           for (int i = ri.lo; i < ri.hi; ++i) {
             float* d = dst + int64_t{i} * g.out_w;
             const float* s = plane + int64_t{i * g.stride_h + p - g.pad_top} * g.w;
-            std::fill(d, d + rj.lo, 0.0f);
-            const int off = q - g.pad_left;
+            zero_floats(d, rj.lo);
             if (g.stride_w == 1) {
-              std::memcpy(d + rj.lo, s + rj.lo + off, sizeof(float) * (rj.hi - rj.lo));
+              copy_floats(d + rj.lo, s + rj.lo + off, rj.hi - rj.lo);
             } else {
               for (int j = rj.lo; j < rj.hi; ++j) d[j] = s[j * g.stride_w + off];
             }
-            std::fill(d + rj.hi, d + g.out_w, 0.0f);
+            zero_floats(d + rj.hi, g.out_w - rj.hi);
           }
-          std::fill(dst + int64_t{ri.hi} * g.out_w, dst + ohw, 0.0f);
+          zero_floats(dst + int64_t{ri.hi} * g.out_w, ohw - int64_t{ri.hi} * g.out_w);
         }
       }
     }
@@ -109,21 +173,25 @@ void im2col(const ConvGeometry& g, const float* x, float* col) {
 }
 
 // dx[n, c, ih, iw] = sum over (p,q,i,j) hitting (ih, iw) of dcol[(c,p,q), (n,i,j)].
-// One task per (image, channel) plane, which it alone writes; the order of the sums is fixed.
+// One task per (image, channel) plane, which it alone writes; the order of the sums is fixed
+// (q, then p, then i).
 void col2im(const ConvGeometry& g, const float* col, float* dx) {
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
   const int64_t ncols = g.n * ohw;
   const int64_t hw = int64_t{g.h} * g.w;
+  const TapRanges taps(g);
   parallel_for(int64_t{g.n} * g.c, grain_for(ohw * g.kh * g.kw), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t img = t / g.c;
       const int64_t ch = t % g.c;
       float* plane = dx + (img * g.c + ch) * hw;
-      std::fill(plane, plane + hw, 0.0f);
-      for (int p = 0; p < g.kh; ++p) {
-        const Range ri = valid_range(p - g.pad_top, g.stride_h, g.h, g.out_h);
-        for (int q = 0; q < g.kw; ++q) {
-          const Range rj = valid_range(q - g.pad_left, g.stride_w, g.w, g.out_w);
+      zero_floats(plane, hw);
+      // q outermost: consecutive updates of a dx row then come from the same q, at the same
+      // offset, which keeps store-to-load forwarding working on small planes.
+      for (int q = 0; q < g.kw; ++q) {
+        const Range rj = taps.col(q);
+        for (int p = 0; p < g.kh; ++p) {
+          const Range ri = taps.row(p);
           const int64_t row = (ch * g.kh + p) * g.kw + q;
           const float* src = col + row * ncols + img * ohw;
           const int off = q - g.pad_left;
@@ -131,8 +199,7 @@ void col2im(const ConvGeometry& g, const float* col, float* dx) {
             const float* s = src + int64_t{i} * g.out_w;
             float* d = plane + int64_t{i * g.stride_h + p - g.pad_top} * g.w;
             if (g.stride_w == 1) {
-              float* dd = d + off;
-              for (int j = rj.lo; j < rj.hi; ++j) dd[j] += s[j];
+              add_floats(d + rj.lo + off, s + rj.lo, rj.hi - rj.lo);
             } else {
               for (int j = rj.lo; j < rj.hi; ++j) d[j * g.stride_w + off] += s[j];
             }

@@ -12,8 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "inkstone/kernels/cpu.hpp"
@@ -47,13 +45,50 @@ struct IsaImpl {
 
 const IsaImpl& impl_for(Isa isa) {
   using namespace gemm_detail;
-  static const IsaImpl kScalar{kMrScalar, kAldScalar, kNrScalar,  kNrScalar,     256,
-                               128,       256 * 1024, &pack_a_scalar, &pack_b_scalar,
-                               &block_scalar, nullptr, 1, 1, 0};
-  static const IsaImpl kAvx2{kMrAvx2, kAldAvx2, kNrAvx2,    8,            256,         120,
-                             256 * 1024, &pack_a_avx2, &pack_b_avx2, &block_avx2, nullptr, 1, 1, 0};
-  static const IsaImpl kAvx512{kMrAvx512, kAldAvx512, kNrAvx512,    16,             384,           252,
-                               512 * 1024, &pack_a_avx512, &pack_b_avx512, &block_avx512, &dot_block_avx512, kDotRowsAvx512, kDotColsAvx512, 1024};
+  // Blocks: kc * nr of B plus mr * kc of A fit L1; ald * kc * mc / mr of A and b_floats of B
+  // fit L2 (1 MiB on the Zen 5 this was tuned on, 48 KiB L1).
+  static const IsaImpl kScalar{.mr = kMrScalar,
+                               .ald = kAldScalar,
+                               .nr = kNrScalar,
+                               .vec = kNrScalar,
+                               .kc_max = 256,
+                               .mc_max = 128,
+                               .b_floats = 64 * 1024,
+                               .pack_a = &pack_a_scalar,
+                               .pack_b = &pack_b_scalar,
+                               .block = &block_scalar,
+                               .dot = nullptr,
+                               .dot_rows = 1,
+                               .dot_cols = 1,
+                               .dot_kc = 0};
+  static const IsaImpl kAvx2{.mr = kMrAvx2,
+                             .ald = kAldAvx2,
+                             .nr = kNrAvx2,
+                             .vec = 8,
+                             .kc_max = 256,
+                             .mc_max = 120,
+                             .b_floats = 64 * 1024,
+                             .pack_a = &pack_a_avx2,
+                             .pack_b = &pack_b_avx2,
+                             .block = &block_avx2,
+                             .dot = nullptr,
+                             .dot_rows = 1,
+                             .dot_cols = 1,
+                             .dot_kc = 0};
+  static const IsaImpl kAvx512{.mr = kMrAvx512,
+                               .ald = kAldAvx512,
+                               .nr = kNrAvx512,
+                               .vec = 16,
+                               .kc_max = 384,
+                               .mc_max = 252,
+                               .b_floats = 96 * 1024,
+                               .pack_a = &pack_a_avx512,
+                               .pack_b = &pack_b_avx512,
+                               .block = &block_avx512,
+                               .dot = &dot_block_avx512,
+                               .dot_rows = kDotRowsAvx512,
+                               .dot_cols = kDotColsAvx512,
+                               .dot_kc = 1024};
   switch (isa) {
     case Isa::kAvx512:
       return kAvx512;
@@ -66,9 +101,11 @@ const IsaImpl& impl_for(Isa isa) {
 
 // Below this many multiply-adds the product runs on the calling thread; above it each thread
 // gets at least this much work.
-constexpr int64_t kMacsPerThread = 1 << 20;
+constexpr int64_t kMacsPerThread = 2 << 20;
 
-int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+int64_t round_up(int64_t x, int64_t to) {
+  return (x + to - 1) / to * to;
+}
 
 // Per-thread packing memory: 64-byte aligned, grown on demand, reused across calls.
 class Workspace {
@@ -82,8 +119,8 @@ class Workspace {
     if (floats > capacity_) {
       release();
       const int64_t grown = std::max(floats, capacity_ + capacity_ / 2);
-      data_ = static_cast<float*>(::operator new(static_cast<size_t>(grown) * sizeof(float),
-                                                 std::align_val_t(64)));
+      data_ = static_cast<float*>(
+          ::operator new(static_cast<size_t>(grown) * sizeof(float), std::align_val_t(64)));
       capacity_ = grown;
     }
     return data_;
@@ -123,18 +160,12 @@ struct Blocking {
   bool pack_b;  // false: a plain B is read in place
 };
 
-int g_kdirect = 48;
 // One way of this machine's L2 (1 MiB, 8 ways): rows whose stride shares a large power of
 // two with it land in few sets.
 constexpr int64_t kL2WayBytes = 128 * 1024;
 // Floats of B the dot-product form keeps in L2 at a time.
 constexpr int64_t kDotL2Floats = 96 * 1024;
-}  // namespace
-extern "C" { int g_tune[8] = {0}; }
-namespace {
-Blocking choose_blocking(const Problem& pr, const IsaImpl& impl_in) {
-  IsaImpl impl = impl_in;
-  if (g_tune[0] > 0) { impl.kc_max = g_tune[0]; impl.mc_max = g_tune[1]; impl.b_floats = g_tune[2]; g_kdirect = g_tune[3]; }
+Blocking choose_blocking(const Problem& pr, const IsaImpl& impl) {
   Blocking bl{};
   // Depth blocks of (nearly) equal size.
   const int kblocks = (pr.k + impl.kc_max - 1) / impl.kc_max;
@@ -151,7 +182,6 @@ Blocking choose_blocking(const Problem& pr, const IsaImpl& impl_in) {
   while (g < kL2WayBytes && stride_bytes % (2 * g) == 0) g *= 2;
   const int64_t distinct_sets = kL2WayBytes / std::max<int64_t>(g, 64);
   bl.pack_b = pr.tb || bl.kc > 4 * distinct_sets || mblocks > 3;
-  if (g_tune[0] > 0 && g_kdirect >= 0) bl.pack_b = pr.tb || pr.k > g_kdirect;
   if (!bl.pack_b) bl.nc = pr.n;
   return bl;
 }
@@ -163,8 +193,9 @@ void compute_part(const Problem& pr, const IsaImpl& impl, const Blocking& bl, in
   const int64_t a_panels = (std::min(bl.mc, i1 - i0) + impl.mr - 1) / impl.mr;
   const int64_t a_floats = round_up(a_panels * impl.ald * bl.kc, 16);
   const int64_t b_floats =
-      bl.pack_b ? round_up(static_cast<int64_t>(bl.kc) * round_up(std::min(bl.nc, j1 - j0), impl.nr), 16)
-                : 0;
+      bl.pack_b
+          ? round_up(static_cast<int64_t>(bl.kc) * round_up(std::min(bl.nc, j1 - j0), impl.nr), 16)
+          : 0;
   const int64_t edge_floats = round_up(static_cast<int64_t>(bl.kc) * impl.nr, 16);
   float* a_buf = t_workspace.get(a_floats + b_floats + edge_floats);
   float* b_buf = a_buf + a_floats;
@@ -223,8 +254,6 @@ void scale_c(int m, int n, float beta, float* c, int64_t ldc) {
 // The dot-product form pays off when the depth is long next to the size of C: it reads both
 // operands once per row/column tile and never copies them, but reduces each sum across lanes.
 bool use_dot(int m, int n, int k) {
-  if (g_tune[6] == 1) return false;
-  if (g_tune[6] == 2) return true;
   return k >= 1024 || (k >= 256 && static_cast<int64_t>(m) * n <= 4096);
 }
 
@@ -238,8 +267,7 @@ void run_dot(const IsaImpl& impl, int m, int n, int k, float alpha, const float*
   int cols = impl.dot_cols;
   if (round_up(n, cols - 1) < round_up(n, cols)) --cols;
   // Rows of B kept in L2 for one pass over A.
-  const int nb_max = static_cast<int>(
-      std::max<int64_t>(cols, kDotL2Floats / kc_blk / cols * cols));
+  const int nb_max = static_cast<int>(std::max<int64_t>(cols, kDotL2Floats / kc_blk / cols * cols));
   const bool split_n = n >= m;
   const int unit = split_n ? cols : impl.dot_rows;
   const int units = ((split_n ? n : m) + unit - 1) / unit;
@@ -326,8 +354,8 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
   }
   const IsaImpl& impl = impl_for(active_isa());
   const int64_t macs = static_cast<int64_t>(m) * n * k;
-  const int max_threads =
-      static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(num_threads(), macs / kMacsPerThread)));
+  const int max_threads = static_cast<int>(
+      std::max<int64_t>(1, std::min<int64_t>(num_threads(), macs / kMacsPerThread)));
 
   // A * B^T with a long depth: dot products straight from both operands (no packing).
   if (impl.dot != nullptr && !trans_a && trans_b && use_dot(m, n, k)) {
@@ -347,9 +375,9 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
   // wide, contiguous row ranges (whole register tiles) when it is tall; each thread packs the
   // other operand in full.
   const bool split_n = pr.n >= pr.m;
-  const int unit =
-      split_n ? (round_up(pr.n, impl.nr) / impl.nr >= 4 * max_threads ? impl.nr : impl.vec)
-              : impl.mr;
+  const int unit = split_n
+                       ? (round_up(pr.n, impl.nr) / impl.nr >= 4 * max_threads ? impl.nr : impl.vec)
+                       : impl.mr;
   const int units = static_cast<int>(round_up(split_n ? pr.n : pr.m, unit) / unit);
   const int threads = std::min(max_threads, units);
   if (threads <= 1) {

@@ -17,7 +17,9 @@ constexpr int kMr = kMrAvx2;
 constexpr int kNr = kNrAvx2;
 constexpr int kNv = kNr / 8;  // ymm vectors per tile row
 
-int min_int(int x, int y) { return x < y ? x : y; }
+int min_int(int x, int y) {
+  return x < y ? x : y;
+}
 
 // In-place transpose of an 8 x 8 block held in 8 ymm rows: r[j] lane i  <-  old r[i] lane j.
 void transpose8(__m256 (&r)[8]) {
@@ -65,8 +67,8 @@ __m256 fold(__m256 acc, __m256 old, __m256 va, __m256 vb, float beta) {
 }
 
 template <int MR, int NV>
-void store_tile(__m256 (&acc)[MR][NV], float* c, int64_t ldc, int c_trans, float alpha,
-                float beta, int nr) {
+void store_tile(__m256 (&acc)[MR][NV], float* c, int64_t ldc, int c_trans, float alpha, float beta,
+                int nr) {
   const __m256 va = _mm256_set1_ps(alpha);
   const __m256 vb = _mm256_set1_ps(beta);
   for (int i = 0; i < MR; ++i) {
@@ -123,12 +125,12 @@ void micro(int kc, const float* a, int64_t a_ld, const float* b, int64_t b_ld, f
 using MicroFn = void (*)(int, const float*, int64_t, const float*, int64_t, float*, int64_t, int,
                          float, float, int);
 
-#define INKSTONE_GEMM_ROW(mr) {&micro<mr, 1>, &micro<mr, 2>}
+#define INKSTONE_GEMM_ROW(mr) \
+  { &micro<mr, 1>, &micro<mr, 2> }
 static_assert(kNv == 2, "the micro-kernel table below lists 1 and 2 vectors per row");
 static_assert(kMr == 6, "the micro-kernel table below lists 1..6 rows");
-const MicroFn kMicro[kMr][kNv] = {INKSTONE_GEMM_ROW(1), INKSTONE_GEMM_ROW(2),
-                                  INKSTONE_GEMM_ROW(3), INKSTONE_GEMM_ROW(4),
-                                  INKSTONE_GEMM_ROW(5), INKSTONE_GEMM_ROW(6)};
+const MicroFn kMicro[kMr][kNv] = {INKSTONE_GEMM_ROW(1), INKSTONE_GEMM_ROW(2), INKSTONE_GEMM_ROW(3),
+                                  INKSTONE_GEMM_ROW(4), INKSTONE_GEMM_ROW(5), INKSTONE_GEMM_ROW(6)};
 #undef INKSTONE_GEMM_ROW
 
 }  // namespace

@@ -18,7 +18,9 @@ constexpr int kMr = kMrAvx512;
 constexpr int kNr = kNrAvx512;
 constexpr int kNv = kNr / 16;  // zmm vectors per tile row
 
-int min_int(int x, int y) { return x < y ? x : y; }
+int min_int(int x, int y) {
+  return x < y ? x : y;
+}
 
 __mmask16 low_mask(int count) {
   return count >= 16 ? static_cast<__mmask16>(0xFFFF)
@@ -76,14 +78,16 @@ template <int ROWS>
 __attribute__((always_inline)) inline void load_transposed_full(const float* src, int64_t ld,
                                                                 __m512 (&r)[16]) {
 #pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i) r[i] = i < ROWS ? _mm512_loadu_ps(src + i * ld) : _mm512_setzero_ps();
+  for (int i = 0; i < 16; ++i)
+    r[i] = i < ROWS ? _mm512_loadu_ps(src + i * ld) : _mm512_setzero_ps();
   transpose16(r);
 }
 
 // C tile update from the accumulators, columns [0, nr) (nr <= 16 * NV).
 template <int MR, int NV>
-__attribute__((always_inline)) inline void store_tile(__m512 (&acc)[MR][NV], float* c, int64_t ldc, int c_trans, float alpha,
-                float beta, int nr) {
+__attribute__((always_inline)) inline void store_tile(__m512 (&acc)[MR][NV], float* c, int64_t ldc,
+                                                      int c_trans, float alpha, float beta,
+                                                      int nr) {
   const __m512 va = _mm512_set1_ps(alpha);
   const __m512 vb = _mm512_set1_ps(beta);
   if (c_trans) {
@@ -107,7 +111,8 @@ __attribute__((always_inline)) inline void store_tile(__m512 (&acc)[MR][NV], flo
         __m512 r = _mm512_mul_ps(va, t);
         if (beta != 0.0f) {
           const __m512 o = _mm512_load_ps(&old[i][16 * v]);
-          r = beta == 1.0f ? _mm512_fmadd_ps(va, t, o) : _mm512_fmadd_ps(va, t, _mm512_mul_ps(vb, o));
+          r = beta == 1.0f ? _mm512_fmadd_ps(va, t, o)
+                           : _mm512_fmadd_ps(va, t, _mm512_mul_ps(vb, o));
         }
         _mm512_store_ps(&tile[i][16 * v], r);
       }
@@ -122,7 +127,8 @@ __attribute__((always_inline)) inline void store_tile(__m512 (&acc)[MR][NV], flo
 #pragma GCC unroll 16
       for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v], acc[i][v]);
+        for (int v = 0; v < NV; ++v)
+          _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v], acc[i][v]);
       }
     } else {
 #pragma GCC unroll 16
@@ -210,7 +216,8 @@ void micro(int kc, const float* a, int64_t a_ld, const float* b, int64_t b_ld, f
 using MicroFn = void (*)(int, const float*, int64_t, const float*, int64_t, float*, int64_t, int,
                          float, float, int, const float*);
 
-#define INKSTONE_GEMM_ROW(mr) {&micro<mr, 1>, &micro<mr, 2>}
+#define INKSTONE_GEMM_ROW(mr) \
+  { &micro<mr, 1>, &micro<mr, 2> }
 static_assert(kNv == 2, "the micro-kernel table below lists 1 and 2 vectors per row");
 static_assert(kMr == 14, "the micro-kernel table below lists 1..14 rows");
 const MicroFn kMicro[kMr][kNv] = {
@@ -249,7 +256,7 @@ __attribute__((always_inline)) inline __m512 reduce16(const __m512 (&v)[16]) {
 // R x S dot products over kc: acc[r][s] += A row r (16 floats of p) * B row s, lane-wise.
 template <int R, int S>
 void dot_tile(int kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-              int64_t ldc, float alpha, float beta, const float* pf, int64_t pf_ld) {
+              int64_t ldc, float alpha, float beta) {
   __m512 acc[R][S];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
@@ -278,14 +285,6 @@ void dot_tile(int kc, const float* a, int64_t lda, const float* b, int64_t ldb, 
     }
   };
   int p = 0;
-  if (pf != nullptr) {
-    // Also pull 4 rows (stride pf_ld) needed by a later tile towards L1, 64 bytes per step.
-    for (; p + 16 <= kc; p += 16) {
-#pragma GCC unroll 4
-      for (int r = 0; r < 4; ++r) _mm_prefetch(reinterpret_cast<const char*>(pf + r * pf_ld + p), _MM_HINT_T0);
-      chunk(p, static_cast<__mmask16>(0xFFFF));
-    }
-  }
   for (; p + 16 <= kc; p += 16) chunk(p, static_cast<__mmask16>(0xFFFF));
   if (p < kc) chunk(p, low_mask(kc - p));
   // Reduce the R * S accumulators 16 at a time (padded with zeros).
@@ -325,8 +324,9 @@ void dot_tile(int kc, const float* a, int64_t lda, const float* b, int64_t ldb, 
 constexpr int kDr = kDotRowsAvx512;
 constexpr int kDs = kDotColsAvx512;
 using DotTileFn = void (*)(int, const float*, int64_t, const float*, int64_t, float*, int64_t,
-                           float, float, const float*, int64_t);
-#define INKSTONE_DOT_ROW(r) {&dot_tile<r, 1>, &dot_tile<r, 2>, &dot_tile<r, 3>, &dot_tile<r, 4>}
+                           float, float);
+#define INKSTONE_DOT_ROW(r) \
+  { &dot_tile<r, 1>, &dot_tile<r, 2>, &dot_tile<r, 3>, &dot_tile<r, 4> }
 static_assert(kDr == 4 && kDs == 4, "the dot-tile table below lists 1..4 x 1..4");
 const DotTileFn kDot[kDr][kDs] = {INKSTONE_DOT_ROW(1), INKSTONE_DOT_ROW(2), INKSTONE_DOT_ROW(3),
                                   INKSTONE_DOT_ROW(4)};
@@ -417,10 +417,7 @@ void pack_b_avx512(int trans, const float* b, int64_t ldb, int kc, int nc, float
   }
 }
 
-extern "C" int g_tune[8];
 void block_avx512(const BlockArgs& g) {
-  const int g_pf = g_tune[4];
-  const int g_cpf = g_tune[5];
   for (int jr = 0; jr < g.nc; jr += kNr) {
     const int nr = min_int(kNr, g.nc - jr);
     const int nv = (nr + 15) / 16;
@@ -440,15 +437,8 @@ void block_avx512(const BlockArgs& g) {
       const int mr = min_int(kMr, g.mc - ir);
       const float* ap = g.a + static_cast<int64_t>(ir / kMr) * kAld * g.kc;
       float* cp = g.c_trans ? g.c + jr * g.ldc + ir : g.c + ir * g.ldc + jr;
-      if (g_cpf > 0 && !g.c_trans) {
-        const float* cf = cp + g_cpf * kNr;
-        for (int i = 0; i < mr; ++i) {
-          _mm_prefetch(reinterpret_cast<const char*>(cf + i * g.ldc), _MM_HINT_T0);
-          _mm_prefetch(reinterpret_cast<const char*>(cf + i * g.ldc + kNr - 1), _MM_HINT_T0);
-        }
-      }
-      // The first row tile of a directly read panel prefetches the panel after next.
-      const float* pf = !g.b_packed && ir == 0 && g_pf > 0 ? g.b + jr + g_pf * kNr : nullptr;
+      // The first row tile of a panel read in place prefetches the next panel into L2.
+      const float* pf = !g.b_packed && ir == 0 ? g.b + jr + kNr : nullptr;
       kMicro[mr - 1][nv - 1](g.kc, ap, kAld, bp, b_ld, cp, g.ldc, g.c_trans, g.alpha, g.beta, nr,
                              pf);
     }
@@ -460,27 +450,13 @@ void block_avx512(const BlockArgs& g) {
 namespace inkstone::kernels::gemm_detail {
 
 void dot_block_avx512(const DotArgs& d) {
-  // Row tiles outside (their A rows stay in L1), column tiles inside (B rows from L2). The
-  // first row tile streams B from memory: each of its tiles prefetches the next tile's B rows;
-  // the first column tile of every row tile prefetches the next row tile's A rows.
-  const int mode = g_tune[7];
+  // Row tiles outside (their A rows stay in L1), column tiles inside (B rows from L2).
   for (int i = 0; i < d.mc; i += kDr) {
     const int rows = min_int(kDr, d.mc - i);
     for (int j = 0; j < d.nc; j += d.tile_cols) {
       const int cols = min_int(d.tile_cols, d.nc - j);
-      const float* pf = nullptr;
-      int64_t pf_ld = 0;
-      if (mode != 1) {
-      if (i == 0 && j + d.tile_cols + kDs <= d.nc) {
-        pf = d.b + (j + d.tile_cols) * d.ldb;
-        pf_ld = d.ldb;
-      } else if (j == 0 && i + kDr + kDr <= d.mc) {
-        pf = d.a + (i + kDr) * d.lda;
-        pf_ld = d.lda;
-      }
-      }
       kDot[rows - 1][cols - 1](d.kc, d.a + i * d.lda, d.lda, d.b + j * d.ldb, d.ldb,
-                               d.c + i * d.ldc + j, d.ldc, d.alpha, d.beta, pf, pf_ld);
+                               d.c + i * d.ldc + j, d.ldc, d.alpha, d.beta);
     }
   }
 }

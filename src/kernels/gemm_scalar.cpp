@@ -13,7 +13,9 @@ constexpr int kAld = kAldScalar;
 constexpr int kMr = kMrScalar;
 constexpr int kNr = kNrScalar;
 
-int min_int(int x, int y) { return x < y ? x : y; }
+int min_int(int x, int y) {
+  return x < y ? x : y;
+}
 
 // One kMr x kNr tile (rows [0, mr), columns [0, nr) stored): A element (i, p) at
 // a[p * a_ld + i] for i < mr, B row p at b + p * b_ld (kNr floats readable).

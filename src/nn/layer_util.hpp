@@ -1,7 +1,6 @@
 #pragma once
 // Private helpers shared by the layer implementations: error labels and shape checks.
 #include <charconv>
-#include <cstdlib>
 #include <string>
 
 #include "inkstone/nn/layer.hpp"
@@ -49,9 +48,10 @@ inline void require_forward(const Layer& layer, const void* x) {
 // configs show 0.99 rather than 0.9900000095367432.
 inline double float_for_json(float v) {
   char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof(buf) - 1, v);
-  *res.ptr = '\0';
-  return std::strtod(buf, nullptr);
+  const auto end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+  double d = v;
+  std::from_chars(buf, end, d);  // locale-independent, unlike strtod
+  return d;
 }
 
 }  // namespace inkstone::detail

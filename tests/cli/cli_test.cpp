@@ -175,5 +175,21 @@ TEST(Cli, TrainSaveEvalOnTinyData) {
   EXPECT_NE(s.out.find("dense"), std::string::npos) << s.out;
 }
 
+TEST(Cli, SameSeedAndThreadsGiveBitIdenticalModelFiles) {
+  const fs::path root = make_data("determinism", IdxSpec{});
+  const std::string base = std::string(INKSTONE_TEST_TMP) + "/det_";
+  for (const char* name : {"a", "b", "c"}) fs::remove(base + name + ".inks");
+  const std::string cmd = "--threads 2 train --dataset mnist --model seed-cnn --epochs 1 "
+                          "--batch-size 16 --no-download --validate none --data " +
+                          root.string();
+  ASSERT_EQ(run_cli(cmd + " --seed 5 --save " + base + "a.inks").code, 0);
+  ASSERT_EQ(run_cli(cmd + " --seed 5 --save " + base + "b.inks").code, 0);
+  ASSERT_EQ(run_cli(cmd + " --seed 6 --save " + base + "c.inks").code, 0);
+  const std::string a = testing::read_text(base + "a.inks");
+  EXPECT_GT(a.size(), 93322u * 4);
+  EXPECT_TRUE(a == testing::read_text(base + "b.inks"));
+  EXPECT_FALSE(a == testing::read_text(base + "c.inks"));
+}
+
 }  // namespace
 }  // namespace inkstone

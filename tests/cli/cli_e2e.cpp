@@ -1,0 +1,42 @@
+// The command line on real MNIST (INKSTONE_DATA): train one epoch, save, evaluate the file.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_run.hpp"
+
+namespace inkstone {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string data_dir() {
+  const char* d = std::getenv("INKSTONE_DATA");
+  return d ? d : "";
+}
+
+TEST(CliE2e, TrainOneEpochSaveAndEvaluate) {
+  ASSERT_FALSE(data_dir().empty()) << "INKSTONE_DATA must point at the datasets (see README)";
+  const fs::path model = fs::path(INKSTONE_TEST_TMP) / "e2e_seed_cnn.inks";
+  fs::remove(model);
+  const auto t = testing::run_cli(
+      "train --dataset mnist --model seed-cnn --epochs 1 --batch-size 64 --seed 1 --no-download "
+      "--json --save " + model.string());
+  ASSERT_EQ(t.code, 0) << t.err;
+  const auto j = nlohmann::json::parse(t.out);
+  EXPECT_EQ(j["epochs"].size(), 1u);
+  const double acc = j["test_accuracy"].get<double>();
+  EXPECT_GE(acc, 0.97) << t.out;  // one epoch of the tutorial's CNN (Keras: ~0.98)
+  const auto e = testing::run_cli("eval " + model.string() + " --dataset mnist --json");
+  ASSERT_EQ(e.code, 0) << e.err;
+  const auto je = nlohmann::json::parse(e.out);
+  EXPECT_EQ(je["count"].get<int>(), 10000);
+  EXPECT_NEAR(je["accuracy"].get<double>(), acc, 1e-12);
+}
+
+}  // namespace
+}  // namespace inkstone
