@@ -7,9 +7,11 @@
 #include <cstring>
 #include <string>
 
+#include "inkstone/kernels/cpu.hpp"
 #include "inkstone/kernels/gemm.hpp"
 #include "inkstone/kernels/thread_pool.hpp"
 #include "inkstone/tensor/error.hpp"
+#include "kernels/conv_kernels.hpp"
 
 namespace inkstone::kernels {
 
@@ -43,9 +45,9 @@ Range valid_range(int offset, int stride, int size, int out) {
   return {static_cast<int>(lo), static_cast<int>(hi)};
 }
 
-// d[0, n) = 0 and d[j] = s[j] for j in [0, n). Short rows (the 3- to 26-wide rows of small
-// images) use fixed-size moves: a plain loop would be turned into a library call by the compiler,
-// which costs more than the copy itself.
+// zero_floats: d[0, n) = 0; copy_floats: d[j] = s[j] for j in [0, n). Short rows (the 3- to 26-wide
+// rows of small images) use fixed-size moves: a plain loop would be turned into a library call by
+// the compiler, which costs more than the copy itself.
 inline void zero_floats(float* d, int64_t n) {
   if (n >= 32) {
     std::memset(d, 0, sizeof(float) * size_t(n));
@@ -134,77 +136,130 @@ class TapRanges {
   Range cols_[kMaxTaps];
 };
 
+// Portable per-plane im2col (contract in kernels/conv_kernels.hpp, any stride): row segments
+// copied with the padding columns zeroed.
+void im2col_plane_portable(const ConvGeometry& g, const TapRanges& taps, const float* plane,
+                           float* dst, int64_t ncols) {
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  for (int p = 0; p < g.kh; ++p) {
+    const Range ri = taps.row(p);
+    for (int q = 0; q < g.kw; ++q) {
+      const Range rj = taps.col(q);
+      const int off = q - g.pad_left;
+      float* seg = dst + int64_t{p * g.kw + q} * ncols;
+      zero_floats(seg, int64_t{ri.lo} * g.out_w);
+      for (int i = ri.lo; i < ri.hi; ++i) {
+        float* d = seg + int64_t{i} * g.out_w;
+        const float* s = plane + int64_t{i * g.stride_h + p - g.pad_top} * g.w;
+        zero_floats(d, rj.lo);
+        if (g.stride_w == 1) {
+          copy_floats(d + rj.lo, s + rj.lo + off, rj.hi - rj.lo);
+        } else {
+          for (int j = rj.lo; j < rj.hi; ++j) d[j] = s[j * g.stride_w + off];
+        }
+        zero_floats(d + rj.hi, g.out_w - rj.hi);
+      }
+      zero_floats(seg + int64_t{ri.hi} * g.out_w, ohw - int64_t{ri.hi} * g.out_w);
+    }
+  }
+}
+
+// Portable per-plane col2im: zero the plane, then add every tap's segments (q, then p, then i:
+// consecutive updates of a row then share one offset, which keeps store-to-load forwarding
+// working on small planes).
+void col2im_plane_portable(const ConvGeometry& g, const TapRanges& taps, const float* src,
+                           int64_t ncols, float* plane) {
+  zero_floats(plane, int64_t{g.h} * g.w);
+  for (int q = 0; q < g.kw; ++q) {
+    const Range rj = taps.col(q);
+    const int off = q - g.pad_left;
+    for (int p = 0; p < g.kh; ++p) {
+      const Range ri = taps.row(p);
+      const float* seg = src + int64_t{p * g.kw + q} * ncols;
+      for (int i = ri.lo; i < ri.hi; ++i) {
+        const float* s = seg + int64_t{i} * g.out_w;
+        float* d = plane + int64_t{i * g.stride_h + p - g.pad_top} * g.w;
+        if (g.stride_w == 1) {
+          add_floats(d + rj.lo + off, s + rj.lo, rj.hi - rj.lo);
+        } else {
+          for (int j = rj.lo; j < rj.hi; ++j) d[j * g.stride_w + off] += s[j];
+        }
+      }
+    }
+  }
+}
+
+using Im2colPlaneFn = void (*)(const ConvGeometry&, const float*, float*, int64_t);
+using Col2imPlaneFn = void (*)(const ConvGeometry&, const float*, int64_t, float*);
+
+// The SIMD plane kernels for the active ISA, or null (scalar ISA, or stride_w > 1).
+Im2colPlaneFn simd_im2col(const ConvGeometry& g) {
+  if (g.stride_w != 1) return nullptr;
+  switch (active_isa()) {
+    case Isa::kAvx512:
+      return conv_avx512::im2col_plane;
+    case Isa::kAvx2:
+      return conv_avx2::im2col_plane;
+    default:
+      return nullptr;
+  }
+}
+Col2imPlaneFn simd_col2im(const ConvGeometry& g) {
+  if (g.stride_w != 1) return nullptr;
+  switch (active_isa()) {
+    case Isa::kAvx512:
+      return conv_avx512::col2im_plane;
+    case Isa::kAvx2:
+      return conv_avx2::col2im_plane;
+    default:
+      return nullptr;
+  }
+}
+
 // col[(c,p,q), (n,i,j)] = x[n, c, i*sh + p - pad_top, j*sw + q - pad_left], 0 outside.
-// One task per (image, channel) plane: it writes kh*kw row segments of out_h*out_w floats.
+// One task per (channel, image) plane: it writes kh*kw row segments of out_h*out_w floats.
 void im2col(const ConvGeometry& g, const float* x, float* col) {
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
   const int64_t ncols = g.n * ohw;
   const int64_t hw = int64_t{g.h} * g.w;
+  const int64_t taps_n = int64_t{g.kh} * g.kw;
   const TapRanges taps(g);
-  parallel_for(int64_t{g.n} * g.c, grain_for(ohw * g.kh * g.kw), [&](int64_t t0, int64_t t1) {
+  const Im2colPlaneFn simd = simd_im2col(g);
+  parallel_for(int64_t{g.n} * g.c, grain_for(ohw * taps_n), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t img = t / g.c;
-      const int64_t ch = t % g.c;
+      const int64_t ch = t / g.n;  // channel-major: consecutive tasks fill the same col rows
+      const int64_t img = t % g.n;
       const float* plane = x + (img * g.c + ch) * hw;
-      for (int p = 0; p < g.kh; ++p) {
-        const Range ri = taps.row(p);
-        for (int q = 0; q < g.kw; ++q) {
-          const Range rj = taps.col(q);
-          const int off = q - g.pad_left;
-          const int64_t row = (ch * g.kh + p) * g.kw + q;
-          float* dst = col + row * ncols + img * ohw;
-          zero_floats(dst, int64_t{ri.lo} * g.out_w);
-          for (int i = ri.lo; i < ri.hi; ++i) {
-            float* d = dst + int64_t{i} * g.out_w;
-            const float* s = plane + int64_t{i * g.stride_h + p - g.pad_top} * g.w;
-            zero_floats(d, rj.lo);
-            if (g.stride_w == 1) {
-              copy_floats(d + rj.lo, s + rj.lo + off, rj.hi - rj.lo);
-            } else {
-              for (int j = rj.lo; j < rj.hi; ++j) d[j] = s[j * g.stride_w + off];
-            }
-            zero_floats(d + rj.hi, g.out_w - rj.hi);
-          }
-          zero_floats(dst + int64_t{ri.hi} * g.out_w, ohw - int64_t{ri.hi} * g.out_w);
-        }
+      float* dst = col + ch * taps_n * ncols + img * ohw;
+      if (simd != nullptr) {
+        simd(g, plane, dst, ncols);
+      } else {
+        im2col_plane_portable(g, taps, plane, dst, ncols);
       }
     }
   });
 }
 
 // dx[n, c, ih, iw] = sum over (p,q,i,j) hitting (ih, iw) of dcol[(c,p,q), (n,i,j)].
-// One task per (image, channel) plane, which it alone writes; the order of the sums is fixed
-// (q, then p, then i).
+// One task per (channel, image) plane, which it alone writes; the order of the sums is fixed
+// for a given instruction set.
 void col2im(const ConvGeometry& g, const float* col, float* dx) {
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
   const int64_t ncols = g.n * ohw;
   const int64_t hw = int64_t{g.h} * g.w;
+  const int64_t taps_n = int64_t{g.kh} * g.kw;
   const TapRanges taps(g);
-  parallel_for(int64_t{g.n} * g.c, grain_for(ohw * g.kh * g.kw), [&](int64_t t0, int64_t t1) {
+  const Col2imPlaneFn simd = simd_col2im(g);
+  parallel_for(int64_t{g.n} * g.c, grain_for(ohw * taps_n), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t img = t / g.c;
-      const int64_t ch = t % g.c;
+      const int64_t ch = t / g.n;  // channel-major: consecutive tasks fill the same col rows
+      const int64_t img = t % g.n;
       float* plane = dx + (img * g.c + ch) * hw;
-      zero_floats(plane, hw);
-      // q outermost: consecutive updates of a dx row then come from the same q, at the same
-      // offset, which keeps store-to-load forwarding working on small planes.
-      for (int q = 0; q < g.kw; ++q) {
-        const Range rj = taps.col(q);
-        for (int p = 0; p < g.kh; ++p) {
-          const Range ri = taps.row(p);
-          const int64_t row = (ch * g.kh + p) * g.kw + q;
-          const float* src = col + row * ncols + img * ohw;
-          const int off = q - g.pad_left;
-          for (int i = ri.lo; i < ri.hi; ++i) {
-            const float* s = src + int64_t{i} * g.out_w;
-            float* d = plane + int64_t{i * g.stride_h + p - g.pad_top} * g.w;
-            if (g.stride_w == 1) {
-              add_floats(d + rj.lo + off, s + rj.lo, rj.hi - rj.lo);
-            } else {
-              for (int j = rj.lo; j < rj.hi; ++j) d[j * g.stride_w + off] += s[j];
-            }
-          }
-        }
+      const float* src = col + ch * taps_n * ncols + img * ohw;
+      if (simd != nullptr) {
+        simd(g, src, ncols, plane);
+      } else {
+        col2im_plane_portable(g, taps, src, ncols, plane);
       }
     }
   });

@@ -1,13 +1,22 @@
-// Packed, cache-blocked, threaded GEMM (GotoBLAS/BLIS scheme):
-//   C[m x n] = alpha * op(A)[m x k] * op(B)[k x n] + beta * C.
-// Loops, outermost first, for the part of C a thread owns:
-//   jc: column blocks of nc      (the packed B block lives in L2/L3)
-//   pc: depth blocks of kc       (C += alpha * A[:, pc:pc+kc] * B[pc:pc+kc, :]; the first block
-//                                 applies the caller's beta, the later ones beta = 1)
-//   ic: row blocks of mc         (the packed A block lives in L2)
-//   then the instruction set's block routine walks nr-column / mr-row register tiles.
-// Every element of C is summed in p order within a depth block and the depth blocks are fixed
-// by k alone, so the result does not depend on how C is split between threads.
+// Packed, cache-blocked, threaded GEMM:  C[m x n] = alpha * op(A)[m x k] * op(B)[k x n] + beta*C.
+//
+// Outer-product form (GotoBLAS/BLIS scheme). Loops, outermost first, for the part of C a thread
+// owns:
+//   jc: column blocks of nc     (a packed B block of kc x nc lives in L2)
+//   pc: depth blocks of kc      (C += alpha * A[:, pc:pc+kc] * B[pc:pc+kc, :]; the first block
+//                                applies the caller's beta, the later ones beta = 1)
+//   ic: row blocks of mc        (the packed A block lives in L2)
+//   then the instruction set's block routine walks nr-column x mr-row register tiles.
+// A plain (untransposed) B is usually read in place instead of packed, each B panel prefetched
+// one panel ahead. With fewer than a vector of columns, the transposed product is computed.
+//
+// Dot-product form, for A * B^T with a long depth (weight gradients): both operands have p
+// contiguous, so nothing is packed; small tiles of dot products are accumulated lane-wise and
+// summed across lanes once per depth block.
+//
+// Determinism: every element of C is summed in p order within a depth block, the depth blocks
+// are fixed by k alone and no sum is split between threads, so the result does not depend on how
+// C is partitioned between threads (only on the instruction set).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -165,6 +174,8 @@ struct Blocking {
 constexpr int64_t kL2WayBytes = 128 * 1024;
 // Floats of B the dot-product form keeps in L2 at a time.
 constexpr int64_t kDotL2Floats = 96 * 1024;
+// Vector registers the dot-product tile may fill (of 32; a few stay free for the compiler).
+constexpr int kDotRegisters = 29;
 Blocking choose_blocking(const Problem& pr, const IsaImpl& impl) {
   Blocking bl{};
   // Depth blocks of (nearly) equal size.
@@ -181,7 +192,7 @@ Blocking choose_blocking(const Problem& pr, const IsaImpl& impl) {
   int64_t g = 1;
   while (g < kL2WayBytes && stride_bytes % (2 * g) == 0) g *= 2;
   const int64_t distinct_sets = kL2WayBytes / std::max<int64_t>(g, 64);
-  bl.pack_b = pr.tb || bl.kc > 4 * distinct_sets || mblocks > 3;
+  bl.pack_b = pr.tb || bl.kc > 2 * distinct_sets || mblocks > 3;
   if (!bl.pack_b) bl.nc = pr.n;
   return bl;
 }
@@ -266,10 +277,13 @@ void run_dot(const IsaImpl& impl, int m, int n, int k, float alpha, const float*
   // Tile width: the one (of dot_cols and dot_cols - 1) that leaves the fewest padded columns.
   int cols = impl.dot_cols;
   if (round_up(n, cols - 1) < round_up(n, cols)) --cols;
+  // As many rows as the registers allow: rows * cols accumulators plus rows + cols operands.
+  int rows = 1;
+  while (rows < impl.dot_rows && (rows + 1) * cols + rows + 1 + cols <= kDotRegisters) ++rows;
   // Rows of B kept in L2 for one pass over A.
   const int nb_max = static_cast<int>(std::max<int64_t>(cols, kDotL2Floats / kc_blk / cols * cols));
   const bool split_n = n >= m;
-  const int unit = split_n ? cols : impl.dot_rows;
+  const int unit = split_n ? cols : rows;
   const int units = ((split_n ? n : m) + unit - 1) / unit;
   const int threads = std::min(max_threads, units);
   auto part = [&](int i0, int i1, int j0, int j1) {
@@ -277,6 +291,7 @@ void run_dot(const IsaImpl& impl, int m, int n, int k, float alpha, const float*
     gemm_detail::DotArgs d{};
     d.mc = i1 - i0;
     d.tile_cols = cols;
+    d.tile_rows = rows;
     d.lda = lda;
     d.ldb = ldb;
     d.ldc = ldc;

@@ -60,70 +60,101 @@ void load_transposed(const float* src, int64_t ld, int rows, int count, __m256 (
 }
 
 // alpha * acc + beta * old with the same operation order as the AVX-512 path.
-__m256 fold(__m256 acc, __m256 old, __m256 va, __m256 vb, float beta) {
+__attribute__((always_inline)) inline __m256 fold(__m256 acc, __m256 old, __m256 va, __m256 vb,
+                                                  float beta) {
   if (beta == 0.0f) return _mm256_mul_ps(va, acc);
   if (beta == 1.0f) return _mm256_fmadd_ps(va, acc, old);
   return _mm256_fmadd_ps(va, acc, _mm256_mul_ps(vb, old));
 }
 
 template <int MR, int NV>
-void store_tile(__m256 (&acc)[MR][NV], float* c, int64_t ldc, int c_trans, float alpha, float beta,
-                int nr) {
+__attribute__((always_inline)) inline void store_tile(__m256 (&acc)[MR][NV], float* c, int64_t ldc,
+                                                      int c_trans, float alpha, float beta,
+                                                      int nr) {
   const __m256 va = _mm256_set1_ps(alpha);
   const __m256 vb = _mm256_set1_ps(beta);
-  for (int i = 0; i < MR; ++i) {
-    for (int v = 0; v < NV; ++v) {
-      const int cols = nr - 8 * v;
-      if (cols <= 0) break;
-      if (!c_trans && cols >= 8) {
+  if (!c_trans && nr == 8 * NV) {
+    // Full tile: straight vector loads and stores (indices stay compile-time constants, so the
+    // accumulators never leave the registers).
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
         float* cp = c + i * ldc + 8 * v;
         const __m256 old = beta == 0.0f ? _mm256_setzero_ps() : _mm256_loadu_ps(cp);
         _mm256_storeu_ps(cp, fold(acc[i][v], old, va, vb, beta));
-        continue;
       }
-      // Partial vector or transposed C: go through a small buffer.
-      alignas(32) float tile[8] = {};
-      const int n = min_int(cols, 8);
-      auto at = [&](int j) -> float& {
-        const int col = 8 * v + j;
-        return c_trans ? c[col * ldc + i] : c[i * ldc + col];
-      };
-      if (beta != 0.0f) {
-        for (int j = 0; j < n; ++j) tile[j] = at(j);
-      }
-      _mm256_store_ps(tile, fold(acc[i][v], _mm256_load_ps(tile), va, vb, beta));
-      for (int j = 0; j < n; ++j) at(j) = tile[j];
     }
+    return;
+  }
+  // Partial tile or transposed C: fold through a buffer.
+  alignas(32) float tile[MR][NV * 8];
+  alignas(32) float old[MR][NV * 8] = {};
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) _mm256_store_ps(&tile[i][8 * v], acc[i][v]);
+  }
+  for (int i = 0; i < MR; ++i) {
+    float* row = c_trans ? c + i : c + i * ldc;
+    const int64_t step = c_trans ? ldc : 1;
+    if (beta != 0.0f) {
+      for (int j = 0; j < nr; ++j) old[i][j] = row[j * step];
+    }
+    for (int v = 0; v < NV; ++v) {
+      const __m256 r =
+          fold(_mm256_load_ps(&tile[i][8 * v]), _mm256_load_ps(&old[i][8 * v]), va, vb, beta);
+      _mm256_store_ps(&tile[i][8 * v], r);
+    }
+    for (int j = 0; j < nr; ++j) row[j * step] = tile[i][j];
   }
 }
 
+// One MR x (8 * NV) tile over kc steps: A element (i, p) at a[p * a_ld + i], B row p at
+// b + p * b_ld (8 * NV floats, all readable), C as in store_tile. pf (optional) walks the rows of
+// a B panel needed soon, which are prefetched into L2.
 template <int MR, int NV>
 void micro(int kc, const float* a, int64_t a_ld, const float* b, int64_t b_ld, float* c,
-           int64_t ldc, int c_trans, float alpha, float beta, int nr) {
+           int64_t ldc, int c_trans, float alpha, float beta, int nr, const float* pf) {
   __m256 acc[MR][NV];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
   }
-  for (int p = 0; p < kc; ++p) {
+  // Step p: acc[i][v] += A[i][p] * B[p][8v .. 8v+7].
+  auto step = [&](const float* ap, const float* bp) __attribute__((always_inline)) {
     __m256 bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
+    for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(bp + 8 * v);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-      const __m256 ai = _mm256_broadcast_ss(a + i);
+      const __m256 ai = _mm256_broadcast_ss(ap + i);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
     }
-    a += a_ld;
-    b += b_ld;
+  };
+  if (pf != nullptr) {
+    for (int p = 0; p < kc; ++p) {
+      _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T1);
+      _mm_prefetch(reinterpret_cast<const char*>(pf + 8 * NV - 1), _MM_HINT_T1);
+      step(a, b);
+      a += a_ld;
+      b += b_ld;
+      pf += b_ld;
+    }
+  } else {
+    for (int p = 0; p < kc; ++p) {
+      step(a, b);
+      a += a_ld;
+      b += b_ld;
+    }
   }
   store_tile<MR, NV>(acc, c, ldc, c_trans, alpha, beta, nr);
 }
 
 using MicroFn = void (*)(int, const float*, int64_t, const float*, int64_t, float*, int64_t, int,
-                         float, float, int);
+                         float, float, int, const float*);
 
 #define INKSTONE_GEMM_ROW(mr) \
   { &micro<mr, 1>, &micro<mr, 2> }
@@ -213,7 +244,10 @@ void block_avx2(const BlockArgs& g) {
       const int mr = min_int(kMr, g.mc - ir);
       const float* ap = g.a + static_cast<int64_t>(ir / kMr) * kAld * g.kc;
       float* cp = g.c_trans ? g.c + jr * g.ldc + ir : g.c + ir * g.ldc + jr;
-      kMicro[mr - 1][nv - 1](g.kc, ap, kAld, bp, b_ld, cp, g.ldc, g.c_trans, g.alpha, g.beta, nr);
+      // The first row tile of a panel read in place prefetches the next panel into L2.
+      const float* pf = !g.b_packed && ir == 0 ? g.b + jr + kNr : nullptr;
+      kMicro[mr - 1][nv - 1](g.kc, ap, kAld, bp, b_ld, cp, g.ldc, g.c_trans, g.alpha, g.beta, nr,
+                             pf);
     }
   }
 }

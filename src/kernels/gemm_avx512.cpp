@@ -1,8 +1,10 @@
-// AVX-512 packing and micro-kernels of the GEMM (driver and data layouts: gemm.cpp,
-// gemm_internal.hpp). The register tile is 14 x 32: 28 zmm accumulators, two zmm rows of B and
-// one broadcast element of A. Each step p of a tile performs, for its rows i and columns j,
+// AVX-512 packing and kernels of the GEMM (driver and data layouts: gemm.cpp, gemm_internal.hpp).
+// Outer-product tile, 14 x 32: 28 zmm accumulators, two zmm rows of B and one broadcast element
+// of A. Each step p of a tile performs, for its rows i and columns j,
 //   acc[i][j] += A[i][p] * B[p][j]   (one FMA per element, p ascending),
 // then folds  C = alpha * acc + beta * C  (beta == 0: C is not read; beta == 1: C += alpha*acc).
+// Dot-product tile (for A * B^T), up to 8 x 4: acc[r][s] += A[r][p..p+15] * B[s][p..p+15] lane
+// by lane, then each accumulator's 16 lanes are summed by a fixed tree and folded into C alike.
 // Compiled with AVX-512 flags: only <immintrin.h>/<cstdint> and file-local functions here.
 #include <immintrin.h>
 
@@ -327,9 +329,10 @@ using DotTileFn = void (*)(int, const float*, int64_t, const float*, int64_t, fl
                            float, float);
 #define INKSTONE_DOT_ROW(r) \
   { &dot_tile<r, 1>, &dot_tile<r, 2>, &dot_tile<r, 3>, &dot_tile<r, 4> }
-static_assert(kDr == 4 && kDs == 4, "the dot-tile table below lists 1..4 x 1..4");
+static_assert(kDr == 8 && kDs == 4, "the dot-tile table below lists 1..8 x 1..4");
 const DotTileFn kDot[kDr][kDs] = {INKSTONE_DOT_ROW(1), INKSTONE_DOT_ROW(2), INKSTONE_DOT_ROW(3),
-                                  INKSTONE_DOT_ROW(4)};
+                                  INKSTONE_DOT_ROW(4), INKSTONE_DOT_ROW(5), INKSTONE_DOT_ROW(6),
+                                  INKSTONE_DOT_ROW(7), INKSTONE_DOT_ROW(8)};
 #undef INKSTONE_DOT_ROW
 
 }  // namespace
@@ -445,14 +448,10 @@ void block_avx512(const BlockArgs& g) {
   }
 }
 
-}  // namespace inkstone::kernels::gemm_detail
-
-namespace inkstone::kernels::gemm_detail {
-
 void dot_block_avx512(const DotArgs& d) {
   // Row tiles outside (their A rows stay in L1), column tiles inside (B rows from L2).
-  for (int i = 0; i < d.mc; i += kDr) {
-    const int rows = min_int(kDr, d.mc - i);
+  for (int i = 0; i < d.mc; i += d.tile_rows) {
+    const int rows = min_int(d.tile_rows, d.mc - i);
     for (int j = 0; j < d.nc; j += d.tile_cols) {
       const int cols = min_int(d.tile_cols, d.nc - j);
       kDot[rows - 1][cols - 1](d.kc, d.a + i * d.lda, d.lda, d.b + j * d.ldb, d.ldb,

@@ -51,7 +51,7 @@ using BlockFn = void (*)(const BlockArgs& args);
 // streamed along p, and each sum is reduced across the vector lanes in a fixed order.
 struct DotArgs {
   int mc, nc, kc;
-  int tile_cols;  // columns of C per register tile (<= the instruction set's maximum)
+  int tile_rows, tile_cols;  // register tile (<= the instruction set's maximum)
   const float* a;
   int64_t lda;
   const float* b;
@@ -62,8 +62,7 @@ struct DotArgs {
 };
 using DotFn = void (*)(const DotArgs& args);
 
-// Register tiles (rows x columns of C kept in registers).
-// Packed A panel strides (ald) next to them.
+// Register tiles (mr rows x nr columns of C kept in registers) and packed A panel strides.
 constexpr int kMrScalar = 4;
 constexpr int kNrScalar = 8;
 constexpr int kAldScalar = 4;
@@ -86,7 +85,7 @@ void pack_a_avx512(int trans, const float* a, int64_t lda, int mc, int kc, float
 void pack_b_avx512(int trans, const float* b, int64_t ldb, int kc, int nc, float* dst);
 void block_avx512(const BlockArgs& args);
 // Dot-product tiles of kDotRowsAvx512 x (up to) kDotColsAvx512 sums.
-constexpr int kDotRowsAvx512 = 4;
+constexpr int kDotRowsAvx512 = 8;
 constexpr int kDotColsAvx512 = 4;
 void dot_block_avx512(const DotArgs& args);
 

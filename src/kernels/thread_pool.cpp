@@ -57,7 +57,7 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::worker_loop(int tid) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int, int)>* job;
+    const FunctionRef<void(int, int)>* job;
     int nthreads;
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -77,7 +77,7 @@ void ThreadPool::worker_loop(int tid) {
   }
 }
 
-void ThreadPool::run(int nthreads, const std::function<void(int, int)>& fn) {
+void ThreadPool::run(int nthreads, FunctionRef<void(int, int)> fn) {
   nthreads = std::clamp(nthreads, 1, num_threads_);
   if (nthreads == 1 || t_in_parallel) {
     for (int t = 0; t < nthreads; ++t) fn(t, nthreads);
@@ -99,8 +99,7 @@ void ThreadPool::run(int nthreads, const std::function<void(int, int)>& fn) {
   job_ = nullptr;
 }
 
-void ThreadPool::parallel_for(int64_t n, int64_t grain,
-                              const std::function<void(int64_t, int64_t)>& fn) {
+void ThreadPool::parallel_for(int64_t n, int64_t grain, FunctionRef<void(int64_t, int64_t)> fn) {
   if (n <= 0) return;
   grain = std::max<int64_t>(1, grain);
   const int64_t chunks = std::min<int64_t>(num_threads_, (n + grain - 1) / grain);

@@ -4,18 +4,21 @@
 
 namespace inkstone {
 
-Shape::Shape(std::initializer_list<int64_t> dims) : Shape(std::vector<int64_t>(dims)) {}
-
-Shape::Shape(const std::vector<int64_t>& dims) {
-  if (dims.size() > static_cast<size_t>(kMaxRank)) {
-    throw Error("Shape: rank " + std::to_string(dims.size()) + " exceeds the maximum of 4");
+// Shapes are made in every forward and backward pass: no heap allocation here.
+Shape::Shape(const int64_t* dims, size_t rank) {
+  if (rank > static_cast<size_t>(kMaxRank)) {
+    throw Error("Shape: rank " + std::to_string(rank) + " exceeds the maximum of 4");
   }
-  for (size_t i = 0; i < dims.size(); ++i) {
+  for (size_t i = 0; i < rank; ++i) {
     if (dims[i] < 0) throw Error("Shape: negative dimension " + std::to_string(dims[i]));
     dims_[i] = dims[i];
   }
-  rank_ = static_cast<int>(dims.size());
+  rank_ = static_cast<int>(rank);
 }
+
+Shape::Shape(std::initializer_list<int64_t> dims) : Shape(dims.begin(), dims.size()) {}
+
+Shape::Shape(const std::vector<int64_t>& dims) : Shape(dims.data(), dims.size()) {}
 
 int64_t Shape::numel() const {
   int64_t n = 1;
@@ -25,16 +28,15 @@ int64_t Shape::numel() const {
 
 Shape Shape::with_batch(int64_t n) const {
   if (rank_ >= kMaxRank) throw Error("Shape: cannot add a batch dimension to " + str());
-  std::vector<int64_t> d{n};
-  for (int i = 0; i < rank_; ++i) d.push_back(dims_[static_cast<size_t>(i)]);
-  return Shape(d);
+  std::array<int64_t, kMaxRank> d{};
+  d[0] = n;
+  for (int i = 0; i < rank_; ++i) d[static_cast<size_t>(i) + 1] = dims_[static_cast<size_t>(i)];
+  return Shape(d.data(), static_cast<size_t>(rank_) + 1);
 }
 
 Shape Shape::without_batch() const {
   if (rank_ == 0) throw Error("Shape: rank-0 shape has no batch dimension");
-  std::vector<int64_t> d;
-  for (int i = 1; i < rank_; ++i) d.push_back(dims_[static_cast<size_t>(i)]);
-  return Shape(d);
+  return Shape(dims_.data() + 1, static_cast<size_t>(rank_) - 1);
 }
 
 std::string Shape::str() const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "inkstone/kernels/cpu.hpp"
 #include "inkstone/kernels/thread_pool.hpp"
 #include "inkstone/tensor/error.hpp"
 #include "inkstone/tensor/rng.hpp"
@@ -124,7 +125,24 @@ const std::vector<Case> kCases = {
     {2, 32, 13, 13, 8, 3, 3, 1, 1, false},  // seed-CNN conv2-like
     {3, 1, 7, 7, 2, 7, 7, 1, 1, false},     // kernel as big as the input
     {2, 2, 3, 4, 3, 5, 5, 2, 2, true},      // kernel bigger than the input (same)
+    {2, 2, 20, 37, 3, 3, 3, 1, 1, true},    // rows wider than one 16-lane vector
+    {2, 3, 19, 40, 2, 3, 5, 2, 1, false},   // vertical stride only, wide rows
+    {1, 2, 9, 18, 2, 7, 7, 1, 1, true},     // padding of 3 on each side
 };
+
+struct IsaGuard {
+  Isa saved = active_isa();
+  ~IsaGuard() { set_isa(saved); }
+};
+
+std::vector<Isa> isas() {
+  std::vector<Isa> out;
+  for (int i = 0; i <= static_cast<int>(detected_isa()); ++i) out.push_back(static_cast<Isa>(i));
+  return out;
+}
+
+void check_all_passes_against_naive();
+void check_adjoints();
 
 TEST(Conv, SamePaddingFollowsTensorFlow) {
   // out = ceil(in / s); total = max((out - 1) s + k - in, 0); top = total / 2
@@ -147,6 +165,24 @@ TEST(Conv, SamePaddingFollowsTensorFlow) {
 }
 
 TEST(Conv, AllPassesMatchNaiveConvolution) {
+  for (Isa isa : isas()) {
+    IsaGuard guard;
+    set_isa(isa);
+    SCOPED_TRACE(isa_name(isa));
+    check_all_passes_against_naive();
+  }
+}
+
+TEST(Conv, BackwardPassesAreAdjointsOfForward) {
+  for (Isa isa : isas()) {
+    IsaGuard guard;
+    set_isa(isa);
+    SCOPED_TRACE(isa_name(isa));
+    check_adjoints();
+  }
+}
+
+void check_all_passes_against_naive() {
   uint64_t seed = 1;
   for (const Case& t : kCases) {
     SCOPED_TRACE(name(t));
@@ -195,7 +231,7 @@ TEST(Conv, AllPassesMatchNaiveConvolution) {
   }
 }
 
-TEST(Conv, BackwardPassesAreAdjointsOfForward) {
+void check_adjoints() {
   uint64_t seed = 100;
   for (const Case& t : kCases) {
     SCOPED_TRACE(name(t));

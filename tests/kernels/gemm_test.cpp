@@ -251,14 +251,16 @@ TEST_F(GemmTest, ZeroDepthOrAlphaScalesC) {
 }
 
 TEST_F(GemmTest, BitIdenticalAcrossThreadCounts) {
-  // Big enough to be split between threads, both wide and tall, every transpose combination.
+  // Big enough to be split between 3 threads (gemm.cpp gives each thread at least 2M
+  // multiply-adds), both wide and tall, every transpose combination, and the dot-product form.
   const std::vector<Case> cases = {
       {false, false, 70, 900, 150, 0, 0, 0, 1.0f, 0.0f},
-      {true, false, 500, 80, 100, 0, 0, 0, 1.0f, 0.5f},
+      {true, false, 500, 80, 160, 0, 0, 0, 1.0f, 0.5f},
       {false, true, 64, 288, 800, 0, 0, 0, 1.0f, 1.0f},
       {true, true, 100, 200, 400, 1, 2, 3, -2.0f, 0.0f},
-      {false, false, 32, 3000, 9, 0, 0, 0, 1.0f, 0.0f},
-      {false, true, 300, 9, 2000, 0, 0, 0, 1.0f, 1.0f},
+      {false, false, 32, 24000, 9, 0, 0, 0, 1.0f, 0.0f},
+      {false, true, 300, 9, 2400, 0, 0, 0, 1.0f, 1.0f},
+      {false, true, 40, 80, 2100, 0, 0, 0, 1.0f, 0.0f},
   };
   for (Isa isa : isas()) {
     set_isa(isa);

@@ -5,12 +5,37 @@
 // runs serially on the calling thread.
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace inkstone::kernels {
+
+// A non-owning reference to a callable (like std::function_ref): passing a lambda to the pool
+// costs no heap allocation, so parallel kernels stay allocation-free. The callable must outlive
+// the call it is passed to, which holds for every use here (the pool's calls block).
+template <class Signature>
+class FunctionRef;
+
+template <class R, class... Args>
+class FunctionRef<R(Args...)> {
+ public:
+  template <class F>
+  requires(!std::is_same_v<std::decay_t<F>, FunctionRef> && std::is_invocable_r_v<R, F&, Args...>)
+      FunctionRef(F&& f)  // NOLINT(google-explicit-constructor): implicit, like std::function
+      : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+        call_([](void* object, Args... args) -> R {
+          return (*static_cast<std::remove_reference_t<F>*>(object))(std::forward<Args>(args)...);
+        }) {}
+  R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+ private:
+  void* object_;
+  R (*call_)(void*, Args...);
+};
 
 class ThreadPool {
  public:
@@ -27,10 +52,10 @@ class ThreadPool {
   int num_threads() const { return num_threads_; }
 
   // Calls fn(tid, nthreads) once on each of `nthreads` threads (nthreads <= num_threads()).
-  void run(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
+  void run(int nthreads, FunctionRef<void(int tid, int nthreads)> fn);
   // Splits [0, n) into at most num_threads() contiguous chunks of at least `grain` items and
   // calls fn(begin, end) for each chunk.
-  void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+  void parallel_for(int64_t n, int64_t grain, FunctionRef<void(int64_t, int64_t)> fn);
 
  private:
   void worker_loop(int tid);
@@ -40,7 +65,7 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  const std::function<void(int, int)>* job_ = nullptr;
+  const FunctionRef<void(int, int)>* job_ = nullptr;
   int job_threads_ = 0;
   uint64_t generation_ = 0;
   int pending_ = 0;
@@ -51,8 +76,7 @@ class ThreadPool {
 inline int num_threads() {
   return ThreadPool::global().num_threads();
 }
-inline void parallel_for(int64_t n, int64_t grain,
-                         const std::function<void(int64_t, int64_t)>& fn) {
+inline void parallel_for(int64_t n, int64_t grain, FunctionRef<void(int64_t, int64_t)> fn) {
   ThreadPool::global().parallel_for(n, grain, fn);
 }
 

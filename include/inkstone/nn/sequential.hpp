@@ -53,8 +53,8 @@ class Sequential {
   // logits and forward() returns them (a last layer without a softmax emits raw scores, which
   // such a loss reads as logits, like Keras' from_logits=True). The input must be
   // [N, input_shape...]. backward() stops below the lowest layer that has a trainable
-  // parameter (a frozen base costs no backward pass). Neither allocates after the first batch of
-  // a given size.
+  // parameter (a frozen base costs no backward pass). Neither adds any allocation of its own
+  // after the first batch of a given size (the layers must not allocate either).
   const Tensor& forward(const Tensor& x, Mode mode);
   void backward(const Tensor& dy);
 

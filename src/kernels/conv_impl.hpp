@@ -1,0 +1,167 @@
+// Private: SIMD per-plane im2col / col2im (contract in conv_kernels.hpp), written once against a
+// small masked-vector wrapper and compiled by conv_avx512.cpp (16 lanes) and conv_avx2.cpp
+// (8 lanes), each defining INK_CONV_NS before including this file. Same ODR rules as
+// activations_impl.hpp: only <immintrin.h>, <cstdint> and declarations-only headers; helpers live
+// in an anonymous namespace.
+//
+// Every row segment is one masked load + one store per vector: the load mask covers the columns
+// that fall inside the input, so the zero padding costs nothing. col2im gathers: each output row
+// of the plane is summed in registers over all taps and stored once.
+#pragma once
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 AVX-512 intrinsics' false
+#pragma GCC diagnostic ignored "-Wuninitialized"        // positives (see activations_impl.hpp)
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/conv_kernels.hpp"
+
+#ifndef INK_CONV_NS
+#error "define INK_CONV_NS before including conv_impl.hpp"
+#endif
+
+namespace inkstone::kernels::INK_CONV_NS {
+
+namespace {
+
+#if defined(__AVX512F__)
+constexpr int kW = 16;
+using V = __m512;
+using M = __mmask16;
+// Lanes l with lo <= l < hi (any ints).
+inline M lanes(int lo, int hi) {
+  lo = lo < 0 ? 0 : (lo > kW ? kW : lo);
+  hi = hi < 0 ? 0 : (hi > kW ? kW : hi);
+  const uint32_t below_hi = (1u << hi) - 1u, below_lo = (1u << lo) - 1u;
+  return static_cast<M>(below_hi & ~below_lo);
+}
+inline V zero() {
+  return _mm512_setzero_ps();
+}
+inline V load(M m, const float* p) {
+  return _mm512_maskz_loadu_ps(m, p);
+}  // 0 where m is off
+inline void store(M m, float* p, V v) {
+  _mm512_mask_storeu_ps(p, m, v);
+}
+inline void store_all(float* p, V v) {
+  _mm512_storeu_ps(p, v);
+}
+inline V add(V a, V b) {
+  return _mm512_add_ps(a, b);
+}
+#else
+constexpr int kW = 8;
+using V = __m256;
+using M = __m256i;
+inline M lanes(int lo, int hi) {
+  const __m256i l = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i ge_lo = _mm256_cmpgt_epi32(l, _mm256_set1_epi32(lo - 1));
+  const __m256i lt_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), l);
+  return _mm256_and_si256(ge_lo, lt_hi);
+}
+inline V zero() {
+  return _mm256_setzero_ps();
+}
+inline V load(M m, const float* p) {
+  return _mm256_maskload_ps(p, m);
+}  // masked lanes: 0, no fault
+inline void store(M m, float* p, V v) {
+  _mm256_maskstore_ps(p, m, v);
+}
+inline void store_all(float* p, V v) {
+  _mm256_storeu_ps(p, v);
+}
+inline V add(V a, V b) {
+  return _mm256_add_ps(a, b);
+}
+#endif
+
+// Stores the first n (> 0) lanes of v at p, where p + kW may run past the row but [p, end) is
+// scratch that later stores of the same task overwrite: a full store when it stays below `end`
+// (masked stores are slow on some CPUs, e.g. AMD's), else a masked one.
+inline void store_row(float* p, int n, V v, const float* end) {
+  if (p + kW <= end) {
+    store_all(p, v);
+  } else {
+    store(lanes(0, n), p, v);
+  }
+}
+
+}  // namespace
+
+void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t ncols) {
+  const int ow = g.out_w;
+  const int64_t ohw = int64_t{g.out_h} * ow;
+  // Taps column-major: the load masks depend only on q (and the chunk), so they are computed
+  // once per q rather than per row (the mask arithmetic costs more than the copy on small
+  // planes).
+  for (int q = 0; q < g.kw; ++q) {
+    const int off = q - g.pad_left;  // input column of output column j: j + off
+    // Lanes whose input column j0 + l + off lies inside the row; the others read as 0 without
+    // touching memory (the load may start left of the row).
+    const M first = lanes(-off, g.w - off);
+    for (int p = 0; p < g.kh; ++p) {
+      // The tap's segment [seg, seg + ohw) is written row after row, so a store may spill into
+      // the rows after it: they are written next.
+      float* seg = dst + int64_t{p * g.kw + q} * ncols;
+      const float* seg_end = seg + ohw;
+      for (int i = 0; i < g.out_h; ++i) {
+        float* d = seg + int64_t{i} * ow;
+        const int ih = i * g.stride_h + p - g.pad_top;
+        if (ih < 0 || ih >= g.h) {
+          for (int j0 = 0; j0 < ow; j0 += kW) store_row(d + j0, ow - j0, zero(), seg_end);
+          continue;
+        }
+        const float* s = plane + int64_t{ih} * g.w + off;
+        if (ow <= kW) {  // one vector per row: the common small-plane case
+          store_row(d, ow, load(first, s), seg_end);
+          continue;
+        }
+        for (int j0 = 0; j0 < ow; j0 += kW) {
+          store_row(d + j0, ow - j0, load(lanes(-off - j0, g.w - off - j0), s + j0), seg_end);
+        }
+      }
+    }
+  }
+}
+
+void col2im_plane(const ConvGeometry& g, const float* src, int64_t ncols, float* plane) {
+  const int ow = g.out_w;
+  const float* plane_end = plane + int64_t{g.h} * g.w;  // rows are stored in order: may spill
+  // Lane l of input-column chunk c0 comes from output column j = c0 + l + pad_left - q of tap
+  // column q: the load starts at j0 = c0 + pad_left - q and keeps lanes with 0 <= j0 + l < ow.
+  // For planes one vector wide (c0 = 0 only) the masks are computed once per q.
+  constexpr int kMaxCached = 32;
+  M cached[kMaxCached];
+  const bool one_chunk = g.w <= kW && g.kw <= kMaxCached;
+  if (one_chunk) {
+    for (int q = 0; q < g.kw; ++q) cached[q] = lanes(q - g.pad_left, ow + q - g.pad_left);
+  }
+  for (int ih = 0; ih < g.h; ++ih) {
+    float* drow = plane + int64_t{ih} * g.w;
+    for (int c0 = 0; c0 < g.w; c0 += kW) {
+      V acc = zero();
+      for (int p = 0; p < g.kh; ++p) {
+        // Output row i reads input row ih when i*sh + p - pad_top == ih.
+        const int t = ih + g.pad_top - p;
+        if (t < 0) continue;
+        int i = t;
+        if (g.stride_h != 1) {
+          if (t % g.stride_h != 0) continue;
+          i = t / g.stride_h;
+        }
+        if (i >= g.out_h) continue;
+        const float* srow = src + int64_t{p * g.kw} * ncols + int64_t{i} * ow + c0 + g.pad_left;
+        for (int q = 0; q < g.kw; ++q) {
+          const int j0 = c0 + g.pad_left - q;
+          const M m = one_chunk ? cached[q] : lanes(-j0, ow - j0);
+          acc = add(acc, load(m, srow + int64_t{q} * ncols - q));
+        }
+      }
+      store_row(drow + c0, g.w - c0, acc, plane_end);
+    }
+  }
+}
+
+}  // namespace inkstone::kernels::INK_CONV_NS
