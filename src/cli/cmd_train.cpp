@@ -78,9 +78,10 @@ void run_train(const TrainOptions& o) {
   if (o.validate == "test") fit_options.validation = &test;
   EpochPrinter printer(!o.json && stdout_is_tty());
   if (!o.json) {
-    std::printf("Model: %s (%s parameters), optimizer %s (lr %g), batch %d, %d epochs, %s\n",
+    std::printf("Model: %s (%s parameters), optimizer %s (lr %g), batch %d, %d %s, %s\n",
                 o.model.c_str(), with_commas(model.count_params()).c_str(), o.optimizer.c_str(),
-                static_cast<double>(o.lr), o.batch_size, o.epochs, isa_and_threads().c_str());
+                static_cast<double>(o.lr), o.batch_size, o.epochs,
+                o.epochs == 1 ? "epoch" : "epochs", isa_and_threads().c_str());
     std::fflush(stdout);
     fit_options.on_batch = [&](const BatchProgress& p) { printer.on_batch(p); };
     fit_options.on_epoch = [&](const EpochStats& s) { printer.on_epoch(s); };

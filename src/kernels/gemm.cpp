@@ -174,6 +174,8 @@ struct Blocking {
 constexpr int64_t kL2WayBytes = 128 * 1024;
 // Floats of B the dot-product form keeps in L2 at a time.
 constexpr int64_t kDotL2Floats = 96 * 1024;
+// Bytes of L1 the dot-product form's operands may fill (of 48 KiB).
+constexpr int64_t kDotL1Bytes = 40 * 1024;
 // Vector registers the dot-product tile may fill (of 32; a few stay free for the compiler).
 constexpr int kDotRegisters = 29;
 Blocking choose_blocking(const Problem& pr, const IsaImpl& impl) {
@@ -272,14 +274,21 @@ bool use_dot(int m, int n, int k) {
 // C split between threads in whole dot tiles.
 void run_dot(const IsaImpl& impl, int m, int n, int k, float alpha, const float* a, int64_t lda,
              const float* b, int64_t ldb, float beta, float* c, int64_t ldc, int max_threads) {
-  const int kblocks = (k + impl.dot_kc - 1) / impl.dot_kc;
-  const int kc_blk = static_cast<int>(round_up((k + kblocks - 1) / kblocks, 16));
   // Tile width: the one (of dot_cols and dot_cols - 1) that leaves the fewest padded columns.
   int cols = impl.dot_cols;
   if (round_up(n, cols - 1) < round_up(n, cols)) --cols;
   // As many rows as the registers allow: rows * cols accumulators plus rows + cols operands.
   int rows = 1;
   while (rows < impl.dot_rows && (rows + 1) * cols + rows + 1 + cols <= kDotRegisters) ++rows;
+  // Depth blocks of (nearly) equal size; halved when that lets a row tile of A and all of a
+  // narrow B stay in L1 together.
+  int kc_max = impl.dot_kc;
+  const int64_t l1_rows = rows + n;
+  if (l1_rows * kc_max * 4 > kDotL1Bytes && l1_rows * (kc_max / 2) * 4 <= kDotL1Bytes) {
+    kc_max /= 2;
+  }
+  const int kblocks = (k + kc_max - 1) / kc_max;
+  const int kc_blk = static_cast<int>(round_up((k + kblocks - 1) / kblocks, 16));
   // Rows of B kept in L2 for one pass over A.
   const int nb_max = static_cast<int>(std::max<int64_t>(cols, kDotL2Floats / kc_blk / cols * cols));
   const bool split_n = n >= m;

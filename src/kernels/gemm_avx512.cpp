@@ -169,8 +169,9 @@ __attribute__((always_inline)) inline void store_tile(__m512 (&acc)[MR][NV], flo
 template <int MR, int NV>
 void micro(int kc, const float* a, int64_t a_ld, const float* b, int64_t b_ld, float* c,
            int64_t ldc, int c_trans, float alpha, float beta, int nr, const float* pf) {
-  if (!c_trans) {
-    // Bring the C tile in while the products run (first and last byte of each row).
+  if (!c_trans && kc >= 64) {
+    // Bring the C tile in while the products run (first and last byte of each row); with a
+    // short depth there is no time to hide the latency, so it is not worth the loads.
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
