@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <numeric>
 
 #include "data_test_util.hpp"
@@ -84,25 +85,35 @@ TEST(DataE2E, DownloadsMnistWithItsOfficialChecksumsFromALocalMirror) {
   if (!real_data_options(opt, tmp)) return;
   const std::string mnist_dir = dataset_info("mnist", opt, false).found_dir;
   ASSERT_FALSE(mnist_dir.empty());
+  // One server, two mirrors: /exdb/mnist/ serves the real files, /corrupt/ serves them with one
+  // byte flipped (same size, so only the SHA-256 can tell).
   test::TestServer mirror([&](httplib::Server& s) {
-    s.Get(R"(/exdb/mnist/([a-z0-9-]+\.gz))",
+    s.Get(R"(/(exdb/mnist|corrupt)/([a-z0-9-]+\.gz))",
           [&](const httplib::Request& req, httplib::Response& res) {
-            const std::string path = mnist_dir + "/" + std::string(req.matches[1]);
+            const std::string path = mnist_dir + "/" + std::string(req.matches[2]);
             if (!detail::is_file(path)) {
               res.status = 404;
               return;
             }
-            res.set_content(test::read_file(path), "application/gzip");
+            std::string body = test::read_file(path);
+            if (req.matches[1] == "corrupt") body[body.size() / 2] ^= 0x20;
+            res.set_content(body, "application/gzip");
           });
   });
   DownloadOptions dl;
   std::vector<std::string> warnings;
   dl.warn = [&](const std::string& line) { warnings.push_back(line); };
   dl.mirrors = {"http://127.0.0.1:" + std::to_string(test::refused_port()) + "/",
-                mirror.url("/exdb/mnist/")};
+                mirror.url("/corrupt/"), mirror.url("/exdb/mnist/")};
   const std::string dir = download_dataset("mnist", tmp / "cache", dl);
   EXPECT_EQ(dir, tmp / "cache/mnist");
-  EXPECT_EQ(warnings.size(), 1u);  // the refused mirror, once: later files go to the working one
+  // The refused mirror and the corrupt one are each reported; later files go to the working one.
+  ASSERT_GE(warnings.size(), 2u);
+  EXPECT_HAS(warnings[0], "failed");
+  EXPECT_HAS(warnings[1], "checksum mismatch");
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    EXPECT_EQ(entry.path().string().find(".part"), std::string::npos) << entry.path();
+  }
   for (const char* f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
     EXPECT_EQ(detail::digest_file_hex(dir + "/" + f), detail::digest_file_hex(mnist_dir + "/" + f));
