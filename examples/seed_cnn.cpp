@@ -42,9 +42,10 @@ int main() try {
   fit_options.batch_size = 64;
   fit_options.validation = &mnist.test;
   fit_options.on_epoch = [](const EpochStats& s) {
-    std::printf("Epoch %d/%d - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f"
-                " - %.1fs\n",
-                s.epoch, s.epochs, s.loss, s.accuracy, s.val_loss, s.val_accuracy, s.seconds);
+    std::printf(
+        "Epoch %d/%d - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f"
+        " - %.1fs\n",
+        s.epoch, s.epochs, s.loss, s.accuracy, s.val_loss, s.val_accuracy, s.seconds);
     std::fflush(stdout);
   };
   fit(model, mnist.train, fit_options);

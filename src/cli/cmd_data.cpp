@@ -64,8 +64,7 @@ void add_data_command(CLI::App& app) {
   auto info_opts = std::make_shared<DataCommandOptions>();
   CLI::App* info = data->add_subcommand(
       "info", "Describe a dataset: files, checksums, classes and where it is found.");
-  info->add_option("name", info_opts->name, "Dataset name (see `inkstone data list`)")
-      ->required();
+  info->add_option("name", info_opts->name, "Dataset name (see `inkstone data list`)")->required();
   info->add_option("--data", info_opts->data_dir, "Directory holding the dataset files");
   info->add_flag("--no-verify", info_opts->no_verify, "Do not hash the files found");
   info->callback([info_opts] { run_info(*info_opts); });

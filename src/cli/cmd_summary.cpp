@@ -42,8 +42,7 @@ Shape parse_shape(const std::string& text) {
 }
 
 void run_summary(const SummaryOptions& o) {
-  const bool is_model_file =
-      o.model.size() > 5 && o.model.substr(o.model.size() - 5) == ".inks";
+  const bool is_model_file = o.model.size() > 5 && o.model.substr(o.model.size() - 5) == ".inks";
   if (is_model_file) {
     Sequential model = load_model(o.model);
     std::printf("%s", model.summary().c_str());
@@ -57,8 +56,9 @@ void run_summary(const SummaryOptions& o) {
 void add_summary_command(CLI::App& app) {
   auto o = std::make_shared<SummaryOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "summary", "Print a model's layers, output shapes and parameter counts.\n"
-                 "MODEL is a .inks file, a preset (mlp, lenet5, seed-cnn) or a JSON spec file.");
+      "summary",
+      "Print a model's layers, output shapes and parameter counts.\n"
+      "MODEL is a .inks file, a preset (mlp, lenet5, seed-cnn) or a JSON spec file.");
   cmd->add_option("model", o->model, "Model file, preset name or spec file")->required();
   cmd->add_option("--input-shape", o->input_shape, "Input shape C,H,W for presets and specs")
       ->capture_default_str();

@@ -107,8 +107,10 @@ void run_train(const TrainOptions& o) {
     j["parameters"] = model.count_params();
     j["epochs"] = nlohmann::json::array();
     for (const EpochStats& s : history.epochs) {
-      nlohmann::json e{{"epoch", s.epoch},       {"loss", s.loss},
-                       {"accuracy", s.accuracy}, {"seconds", s.seconds},
+      nlohmann::json e{{"epoch", s.epoch},
+                       {"loss", s.loss},
+                       {"accuracy", s.accuracy},
+                       {"seconds", s.seconds},
                        {"images_per_second", s.images_per_second}};
       if (s.has_validation) {
         e["val_loss"] = s.val_loss;

@@ -34,8 +34,8 @@ void EpochPrinter::on_batch(const BatchProgress& p) {
                                  : 0;
   std::printf("\rEpoch %d/%d %6lld/%lld [%s] ETA %4.0fs - %6.0f img/s - loss %.4f - accuracy %.4f ",
               p.epoch, p.epochs, static_cast<long long>(p.batch),
-              static_cast<long long>(p.num_batches), bar.c_str(), eta, p.images_per_second,
-              p.loss, p.accuracy);
+              static_cast<long long>(p.num_batches), bar.c_str(), eta, p.images_per_second, p.loss,
+              p.accuracy);
   std::fflush(stdout);
 }
 

@@ -25,7 +25,8 @@ TEST(CliE2e, TrainOneEpochSaveAndEvaluate) {
   fs::remove(model);
   const auto t = testing::run_cli(
       "train --dataset mnist --model seed-cnn --epochs 1 --batch-size 64 --seed 1 --no-download "
-      "--json --save " + model.string());
+      "--json --save " +
+      model.string());
   ASSERT_EQ(t.code, 0) << t.err;
   const auto j = nlohmann::json::parse(t.out);
   EXPECT_EQ(j["epochs"].size(), 1u);

@@ -28,8 +28,8 @@ inline std::string read_text(const std::string& path) {
 // `args` is appended to the binary's path as shell words (tests quote what needs quoting).
 inline CliResult run_cli(const std::string& args, const std::string& env = "") {
   static int counter = 0;
-  const std::string base = std::string(INKSTONE_TEST_TMP) + "/cli_" +
-                           std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const std::string base = std::string(INKSTONE_TEST_TMP) + "/cli_" + std::to_string(::getpid()) +
+                           "_" + std::to_string(counter++);
   const std::string cmd = env + " " + std::string(INKSTONE_CLI_PATH) + " " + args + " >" + base +
                           ".out 2>" + base + ".err </dev/null";
   const int status = std::system(cmd.c_str());

@@ -179,9 +179,10 @@ TEST(Cli, SameSeedAndThreadsGiveBitIdenticalModelFiles) {
   const fs::path root = make_data("determinism", IdxSpec{});
   const std::string base = std::string(INKSTONE_TEST_TMP) + "/det_";
   for (const char* name : {"a", "b", "c"}) fs::remove(base + name + ".inks");
-  const std::string cmd = "--threads 2 train --dataset mnist --model seed-cnn --epochs 1 "
-                          "--batch-size 16 --no-download --validate none --data " +
-                          root.string();
+  const std::string cmd =
+      "--threads 2 train --dataset mnist --model seed-cnn --epochs 1 "
+      "--batch-size 16 --no-download --validate none --data " +
+      root.string();
   ASSERT_EQ(run_cli(cmd + " --seed 5 --save " + base + "a.inks").code, 0);
   ASSERT_EQ(run_cli(cmd + " --seed 5 --save " + base + "b.inks").code, 0);
   ASSERT_EQ(run_cli(cmd + " --seed 6 --save " + base + "c.inks").code, 0);

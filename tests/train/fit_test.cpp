@@ -51,7 +51,8 @@ Sequential small_cnn(uint64_t seed) {
 
 std::vector<float> all_weights(Sequential& m) {
   std::vector<float> w;
-  for (Param* p : m.params()) w.insert(w.end(), p->value.data(), p->value.data() + p->value.numel());
+  for (Param* p : m.params())
+    w.insert(w.end(), p->value.data(), p->value.data() + p->value.numel());
   return w;
 }
 

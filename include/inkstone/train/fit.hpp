@@ -13,8 +13,8 @@
 namespace inkstone {
 
 struct EvalResult {
-  double loss = 0;       // mean loss over the samples
-  double accuracy = 0;   // correct / count
+  double loss = 0;      // mean loss over the samples
+  double accuracy = 0;  // correct / count
   int64_t correct = 0;
   int64_t count = 0;
 };
@@ -22,31 +22,31 @@ struct EvalResult {
 struct EpochStats {
   int epoch = 0;  // 1-based
   int epochs = 0;
-  double loss = 0, accuracy = 0;          // running means over the epoch's training batches
+  double loss = 0, accuracy = 0;  // running means over the epoch's training batches
   bool has_validation = false;
   double val_loss = 0, val_accuracy = 0;
-  double seconds = 0;                     // wall time of the epoch, validation included
-  double train_seconds = 0;               // training batches only
-  double images_per_second = 0;           // training images / train_seconds
+  double seconds = 0;            // wall time of the epoch, validation included
+  double train_seconds = 0;      // training batches only
+  double images_per_second = 0;  // training images / train_seconds
 };
 
 struct BatchProgress {
   int epoch = 0, epochs = 0;
-  int64_t batch = 0, num_batches = 0;     // batch is 1-based
-  double loss = 0, accuracy = 0;          // running means so far in the epoch
-  double seconds = 0;                     // since the epoch started
+  int64_t batch = 0, num_batches = 0;  // batch is 1-based
+  double loss = 0, accuracy = 0;       // running means so far in the epoch
+  double seconds = 0;                  // since the epoch started
   double images_per_second = 0;
 };
 
 struct FitOptions {
   int epochs = 1;
   int batch_size = 32;
-  uint64_t seed = 1;                      // shuffling order (weights are seeded by build())
+  uint64_t seed = 1;  // shuffling order (weights are seeded by build())
   bool shuffle = true;
-  Normalization normalization;            // how uint8 pixels become floats
-  const Dataset* validation = nullptr;    // evaluated after each epoch when set
-  std::function<void(const BatchProgress&)> on_batch;   // after every batch
-  std::function<void(const EpochStats&)> on_epoch;      // after every epoch
+  Normalization normalization;                         // how uint8 pixels become floats
+  const Dataset* validation = nullptr;                 // evaluated after each epoch when set
+  std::function<void(const BatchProgress&)> on_batch;  // after every batch
+  std::function<void(const EpochStats&)> on_epoch;     // after every epoch
 };
 
 struct History {
