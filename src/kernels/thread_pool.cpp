@@ -1,6 +1,7 @@
 #include "inkstone/kernels/thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -48,31 +49,60 @@ ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads))
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
   }
   wake_.notify_all();
   for (auto& w : workers_) w.join();
 }
 
+namespace {
+// Kernels call the pool back to back, and waking a sleeping thread costs tens of microseconds,
+// so waiting threads first spin for up to this long before they sleep.
+constexpr auto kSpinBudget = std::chrono::microseconds(200);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until done() holds or the budget is spent; returns done().
+template <class Done>
+bool spin_until(Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpinBudget;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
+}
+}  // namespace
+
 void ThreadPool::worker_loop(int tid) {
   uint64_t seen = 0;
   for (;;) {
-    const FunctionRef<void(int, int)>* job;
-    int nthreads;
-    {
+    auto published = [&] {
+      return stop_.load(std::memory_order_relaxed) ||
+             generation_.load(std::memory_order_acquire) != seen;
+    };
+    if (!spin_until(published)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
-      nthreads = job_threads_;
+      wake_.wait(lock, published);
     }
+    if (stop_.load()) return;
+    seen = generation_.load(std::memory_order_acquire);
+    const FunctionRef<void(int, int)>* job = job_;
+    const int nthreads = job_threads_;
     if (tid < nthreads) {
       t_in_parallel = true;
       (*job)(tid, nthreads);
       t_in_parallel = false;
+    }
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_.notify_one();
+      done_.notify_one();
     }
   }
 }
@@ -83,19 +113,22 @@ void ThreadPool::run(int nthreads, FunctionRef<void(int, int)> fn) {
     for (int t = 0; t < nthreads; ++t) fn(t, nthreads);
     return;
   }
+  job_ = &fn;
+  job_threads_ = nthreads;
+  pending_.store(num_threads_ - 1, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_threads_ = nthreads;
-    pending_ = nthreads - 1;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   t_in_parallel = true;
   fn(0, nthreads);
   t_in_parallel = false;
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  auto all_done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!spin_until(all_done)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, all_done);
+  }
   job_ = nullptr;
 }
 

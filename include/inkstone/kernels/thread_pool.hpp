@@ -3,6 +3,7 @@
 // on the same thread for a given thread count), so results are bit-identical run to run.
 // The calling thread takes part as thread 0; a parallel call made from inside a parallel region
 // runs serially on the calling thread.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -65,11 +66,14 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
+  // A job is published by writing job_/job_threads_/pending_ and then bumping generation_
+  // (release); workers acquire generation_, run their part, and count pending_ down. Every worker
+  // acknowledges every generation, so the next job is only published once all have read this one.
   const FunctionRef<void(int, int)>* job_ = nullptr;
   int job_threads_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
 };
 
 // Shorthands on the global pool.
