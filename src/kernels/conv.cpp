@@ -1,10 +1,12 @@
-// 2-D convolution as im2col + GEMM (see include/inkstone/kernels/conv.hpp for the formulas).
+// 2-D convolution as im2col + GEMM over L2-sized chunks of the batch (see
+// include/inkstone/kernels/conv.hpp for the formulas).
 #include "inkstone/kernels/conv.hpp"
 
 #include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "inkstone/kernels/cpu.hpp"
@@ -16,9 +18,6 @@
 namespace inkstone::kernels {
 
 namespace {
-
-// Below about this many floats of work a task is not worth a pool wake-up.
-constexpr int64_t kMinFloatsPerTask = 16384;
 
 // ceil(a / b) for b > 0 and any sign of a.
 int64_t ceil_div(int64_t a, int64_t b) {
@@ -103,11 +102,6 @@ void check_geometry(const ConvGeometry& g, const char* fn) {
 
 void check_ptr(const void* p, const char* fn, const char* what) {
   if (p == nullptr) throw Error(std::string(fn) + ": " + what + " is null");
-}
-
-// Grain (in tasks) so that each task does at least kMinFloatsPerTask floats of work.
-int64_t grain_for(int64_t floats_per_task) {
-  return std::max<int64_t>(1, kMinFloatsPerTask / std::max<int64_t>(1, floats_per_task));
 }
 
 // The valid output ranges of every kernel row p and column q (valid_range), computed once per
@@ -216,109 +210,186 @@ Col2imPlaneFn simd_col2im(const ConvGeometry& g) {
   }
 }
 
-// col[(c,p,q), (n,i,j)] = x[n, c, i*sh + p - pad_top, j*sw + q - pad_left], 0 outside.
-// One task per (channel, image) plane: it writes kh*kw row segments of out_h*out_w floats.
-void im2col(const ConvGeometry& g, const float* x, float* col) {
+
+// Per-thread scratch for one chunk's column block and its [k, chunk*ohw] output/gradient block:
+// 64-byte aligned, grown on demand, reused across calls (steps are allocation-free).
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { release(); }
+  float* get(int64_t floats) {
+    if (floats > capacity_) {
+      release();
+      data_ = static_cast<float*>(
+          ::operator new(static_cast<size_t>(floats) * sizeof(float), std::align_val_t(64)));
+      capacity_ = floats;
+    }
+    return data_;
+  }
+
+ private:
+  void release() {
+    if (data_ != nullptr) ::operator delete(data_, std::align_val_t(64));
+    data_ = nullptr;
+    capacity_ = 0;
+  }
+  float* data_ = nullptr;
+  int64_t capacity_ = 0;
+};
+thread_local Scratch t_col;
+thread_local Scratch t_mat;
+
+// The batch is cut into chunks of whole images whose column block stays in L2, and the chunks
+// into a fixed number of groups (one weight-gradient partial each). Both depend on the geometry
+// alone, never on the thread count, so every sum is formed in the same order whatever the
+// number of threads.
+constexpr int64_t kChunkColFloats = 96 * 1024;
+constexpr int64_t kMinChunks = 4;               // enough chunks to share among threads
+constexpr int64_t kMaxGroups = 8;
+
+struct ChunkPlan {
+  int64_t per_chunk, chunks, groups;
+  int64_t first(int64_t chunk) const { return chunk * per_chunk; }
+  int64_t chunk_begin(int64_t group) const { return group * chunks / groups; }
+};
+
+ChunkPlan plan_chunks(const ConvGeometry& g) {
+  const int64_t kdim = int64_t{g.c} * g.kh * g.kw;
+  const int64_t per_image = kdim * g.out_h * g.out_w;
+  int64_t per_chunk = std::max<int64_t>(1, kChunkColFloats / per_image);
+  per_chunk = std::min(per_chunk, (g.n + kMinChunks - 1) / kMinChunks);
+  per_chunk = std::max<int64_t>(per_chunk, 1);
+  ChunkPlan p{};
+  p.per_chunk = per_chunk;
+  p.chunks = (g.n + per_chunk - 1) / per_chunk;
+  p.groups = std::min(p.chunks, kMaxGroups);
+  return p;
+}
+
+// Column block of images [i0, i1): col[(c,p,q), (img - i0)*ohw + s], row stride (i1-i0)*ohw.
+void im2col_images(const ConvGeometry& g, const TapRanges& taps, const float* x, int64_t i0,
+                   int64_t i1, float* col) {
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
-  const int64_t ncols = g.n * ohw;
+  const int64_t ncols = (i1 - i0) * ohw;
   const int64_t hw = int64_t{g.h} * g.w;
   const int64_t taps_n = int64_t{g.kh} * g.kw;
-  const TapRanges taps(g);
   const Im2colPlaneFn simd = simd_im2col(g);
-  parallel_for(int64_t{g.n} * g.c, grain_for(ohw * taps_n), [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t ch = t / g.n;  // channel-major: consecutive tasks fill the same col rows
-      const int64_t img = t % g.n;
+  for (int64_t ch = 0; ch < g.c; ++ch) {
+    for (int64_t img = i0; img < i1; ++img) {
       const float* plane = x + (img * g.c + ch) * hw;
-      float* dst = col + ch * taps_n * ncols + img * ohw;
+      float* dst = col + ch * taps_n * ncols + (img - i0) * ohw;
       if (simd != nullptr) {
         simd(g, plane, dst, ncols);
       } else {
         im2col_plane_portable(g, taps, plane, dst, ncols);
       }
     }
-  });
+  }
 }
 
-// dx[n, c, ih, iw] = sum over (p,q,i,j) hitting (ih, iw) of dcol[(c,p,q), (n,i,j)].
-// One task per (channel, image) plane, which it alone writes; the order of the sums is fixed
-// for a given instruction set.
-void col2im(const ConvGeometry& g, const float* col, float* dx) {
+// dx planes of images [i0, i1) from their column-gradient block (overwrites them).
+void col2im_images(const ConvGeometry& g, const TapRanges& taps, const float* dcol, int64_t i0,
+                   int64_t i1, float* dx) {
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
-  const int64_t ncols = g.n * ohw;
+  const int64_t ncols = (i1 - i0) * ohw;
   const int64_t hw = int64_t{g.h} * g.w;
   const int64_t taps_n = int64_t{g.kh} * g.kw;
-  const TapRanges taps(g);
   const Col2imPlaneFn simd = simd_col2im(g);
-  parallel_for(int64_t{g.n} * g.c, grain_for(ohw * taps_n), [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t ch = t / g.n;  // channel-major: consecutive tasks fill the same col rows
-      const int64_t img = t % g.n;
+  for (int64_t img = i0; img < i1; ++img) {
+    for (int64_t ch = 0; ch < g.c; ++ch) {
       float* plane = dx + (img * g.c + ch) * hw;
-      const float* src = col + ch * taps_n * ncols + img * ohw;
+      const float* src = dcol + ch * taps_n * ncols + (img - i0) * ohw;
       if (simd != nullptr) {
         simd(g, src, ncols, plane);
       } else {
         col2im_plane_portable(g, taps, src, ncols, plane);
       }
     }
-  });
+  }
 }
 
-// y[n, k, s] = yt[k, n*ohw + s] + bias[k]  (NCHW from the GEMM's [k, n*ohw] layout).
-void scatter_bias(const ConvGeometry& g, const float* yt, const float* bias, float* y) {
+// d[i] = y[i] > 0 ? s[i] : 0 (branch-free: the compiler turns it into vector selects).
+inline void relu_mask_copy(float* __restrict d, const float* __restrict s,
+                           const float* __restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = s[i];  // loaded unconditionally, so the select needs no branch
+    d[i] = y[i] > 0.0f ? v : 0.0f;
+  }
+}
+// d[i] = max(s[i] + b, 0) or s[i] + b; d may equal s (in place).
+inline void add_bias_relu(float* d, const float* s, float b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) d[i] = std::max(s[i] + b, 0.0f);
+}
+inline void add_bias(float* d, const float* s, float b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) d[i] = s[i] + b;
+}
+
+// y[img, k, s] = act(yt[k, (img - i0)*ohw + s] + bias[k]) for images [i0, i1); act is ReLU
+// (max(z, 0)) or the identity. yt may equal y when the chunk is one image (in place).
+void store_output(const ConvGeometry& g, const float* yt, const float* bias, bool relu, int64_t i0,
+                  int64_t i1, float* y) {
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
-  const int64_t ncols = g.n * ohw;
-  parallel_for(int64_t{g.n} * g.k, grain_for(ohw), [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t img = t / g.k;
-      const int64_t ch = t % g.k;
-      const float* s = yt + ch * ncols + img * ohw;
-      float* d = y + t * ohw;
+  const int64_t ncols = (i1 - i0) * ohw;
+  for (int64_t img = i0; img < i1; ++img) {
+    for (int64_t ch = 0; ch < g.k; ++ch) {
+      const float* s = yt + ch * ncols + (img - i0) * ohw;
+      float* d = y + (img * g.k + ch) * ohw;
       const float b = bias != nullptr ? bias[ch] : 0.0f;
-      for (int64_t i = 0; i < ohw; ++i) d[i] = s[i] + b;
-    }
-  });
-}
-
-// dyt[k, n*ohw + s] = dy[n, k, s]  (the inverse of the scatter).
-void gather(const ConvGeometry& g, const float* dy, float* dyt) {
-  const int64_t ohw = int64_t{g.out_h} * g.out_w;
-  const int64_t ncols = g.n * ohw;
-  parallel_for(int64_t{g.n} * g.k, grain_for(ohw), [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t img = t / g.k;
-      const int64_t ch = t % g.k;
-      std::memcpy(dyt + ch * ncols + img * ohw, dy + t * ohw, sizeof(float) * ohw);
-    }
-  });
-}
-
-// db[k] += sum_s dyt[k, s]. Blocks of 512 are summed in 16 float lanes (vectorizable, fixed
-// order), block sums in double, so long rows (n*ohw ~ 1e5) keep full float accuracy.
-void add_row_sums(int64_t rows, int64_t cols, const float* m, float* out) {
-  constexpr int kLanes = 16;
-  constexpr int64_t kBlock = 512;
-  parallel_for(rows, grain_for(cols), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* row = m + r * cols;
-      double total = 0.0;
-      for (int64_t b0 = 0; b0 < cols; b0 += kBlock) {
-        const int64_t b1 = std::min(cols, b0 + kBlock);
-        float lanes[kLanes] = {};
-        int64_t s = b0;
-        for (; s + kLanes <= b1; s += kLanes) {
-          for (int l = 0; l < kLanes; ++l) lanes[l] += row[s + l];
-        }
-        for (; s < b1; ++s) lanes[0] += row[s];
-        for (int l = 0; l < kLanes; ++l) total += lanes[l];
+      if (relu) {
+        add_bias_relu(d, s, b, ohw);
+      } else {
+        add_bias(d, s, b, ohw);
       }
-      out[r] = static_cast<float>(out[r] + total);
     }
-  });
+  }
+}
+
+// dyt[k, (img - i0)*ohw + s] = dz[img, k, s] with dz = dy, or dy * [y > 0] (the ReLU derivative)
+// when relu_y is given; db_acc[k] += the sum of row k (16 float lanes in a fixed order, then
+// double), when db_acc is given.
+void load_gradient(const ConvGeometry& g, const float* dy, const float* relu_y, int64_t i0,
+                   int64_t i1, float* dyt, double* db_acc) {
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const int64_t ncols = (i1 - i0) * ohw;
+  for (int64_t img = i0; img < i1; ++img) {
+    for (int64_t ch = 0; ch < g.k; ++ch) {
+      const int64_t at = (img * g.k + ch) * ohw;
+      float* d = dyt + ch * ncols + (img - i0) * ohw;
+      if (relu_y != nullptr) {
+        relu_mask_copy(d, dy + at, relu_y + at, ohw);
+      } else {
+        std::memcpy(d, dy + at, sizeof(float) * size_t(ohw));
+      }
+    }
+  }
+  if (db_acc == nullptr) return;
+  constexpr int kLanes = 16;
+  for (int64_t ch = 0; ch < g.k; ++ch) {
+    const float* row = dyt + ch * ncols;
+    float lanes[kLanes] = {};
+    int64_t s = 0;
+    for (; s + kLanes <= ncols; s += kLanes) {
+      for (int l = 0; l < kLanes; ++l) lanes[l] += row[s + l];
+    }
+    for (; s < ncols; ++s) lanes[0] += row[s];
+    double total = 0.0;
+    for (int l = 0; l < kLanes; ++l) total += lanes[l];
+    db_acc[ch] += total;
+  }
+}
+
+void check_forward_args(const ConvGeometry& g, const float* x, const float* w, const float* y,
+                        const char* fn) {
+  check_geometry(g, fn);
+  check_ptr(x, fn, "x");
+  check_ptr(w, fn, "w");
+  check_ptr(y, fn, "y");
 }
 
 }  // namespace
+
 
 ConvGeometry make_conv_geometry(int n, int c, int h, int w, int k, int kh, int kw, int stride_h,
                                 int stride_w, bool same_padding) {
@@ -355,34 +426,114 @@ ConvGeometry make_conv_geometry(int n, int c, int h, int w, int k, int kh, int k
   return g;
 }
 
+
 size_t conv2d_workspace_floats(const ConvGeometry& g) {
   check_geometry(g, "conv2d_workspace_floats");
-  const size_t ncols = size_t(g.n) * size_t(g.out_h) * size_t(g.out_w);
-  return (size_t(g.c) * size_t(g.kh) * size_t(g.kw) + size_t(g.k)) * ncols;
+  const ChunkPlan plan = plan_chunks(g);
+  const size_t kdim = size_t(g.c) * size_t(g.kh) * size_t(g.kw);
+  // One weight-gradient partial [k, kdim] plus one double bias partial [k] per group.
+  return size_t(plan.groups) * (size_t(g.k) * kdim + 2 * size_t(g.k)) + 2;
 }
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias,
-                    float* y, float* workspace) {
-  constexpr const char* kFn = "conv2d_forward";
-  check_geometry(g, kFn);
-  check_ptr(x, kFn, "x");
-  check_ptr(w, kFn, "w");
-  check_ptr(y, kFn, "y");
-  check_ptr(workspace, kFn, "workspace");
+                    float* y, float* /*workspace*/) {
+  conv2d_forward_relu(g, x, w, bias, false, y);
+}
+
+void conv2d_forward_relu(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+                         bool relu, float* y) {
+  check_forward_args(g, x, w, y, "conv2d_forward");
+  const ChunkPlan plan = plan_chunks(g);
   const int kdim = g.c * g.kh * g.kw;
-  const int ncols = g.n * g.out_h * g.out_w;
-  float* col = workspace;
-  float* yt = workspace + int64_t{kdim} * ncols;
-  im2col(g, x, col);
-  if (g.n == 1) {
-    // [k, ohw] is already NCHW for a single image: write y directly, then add the bias.
-    gemm(false, false, g.k, ncols, kdim, 1.0f, w, kdim, col, ncols, 0.0f, y, ncols);
-    if (bias != nullptr) scatter_bias(g, y, bias, y);
-    return;
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const TapRanges taps(g);
+  // Chunks split between threads in contiguous runs; a single chunk (one image) runs on the
+  // calling thread so that its GEMM can use the pool.
+  parallel_for(plan.chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t chunk = c0; chunk < c1; ++chunk) {
+      const int64_t i0 = plan.first(chunk);
+      const int64_t i1 = std::min<int64_t>(g.n, i0 + plan.per_chunk);
+      const int ncols = static_cast<int>((i1 - i0) * ohw);
+      float* col = t_col.get(int64_t{kdim} * ncols);
+      im2col_images(g, taps, x, i0, i1, col);
+      // Y'[k, chunk*ohw] = W[k, c*kh*kw] * col; for one image Y' is already its NCHW block.
+      float* yt = i1 - i0 == 1 ? y + i0 * g.k * ohw : t_mat.get(int64_t{g.k} * ncols);
+      gemm(false, false, g.k, ncols, kdim, 1.0f, w, kdim, col, ncols, 0.0f, yt, ncols);
+      if (bias != nullptr || relu || yt != y + i0 * g.k * ohw) {
+        store_output(g, yt, bias, relu, i0, i1, y);
+      }
+    }
+  });
+}
+
+void conv2d_backward(const ConvGeometry& g, const float* x, const float* dy, const float* relu_y,
+                     const float* w, float* dw, float* db, float* dx, float* workspace) {
+  constexpr const char* kFn = "conv2d_backward";
+  check_geometry(g, kFn);
+  check_ptr(dy, kFn, "dy");
+  if (dw != nullptr) check_ptr(x, kFn, "x");
+  if (dx != nullptr) check_ptr(w, kFn, "w");
+  if (dw != nullptr || db != nullptr) check_ptr(workspace, kFn, "workspace");
+  const ChunkPlan plan = plan_chunks(g);
+  const int kdim = g.c * g.kh * g.kw;
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const int64_t wsize = int64_t{g.k} * kdim;
+  const TapRanges taps(g);
+  // Group partials: dW_g [k, kdim] floats, then db_g [k] doubles (8-byte aligned).
+  float* dw_parts = workspace;
+  double* db_parts = nullptr;
+  if (workspace != nullptr) {
+    const int64_t off = (plan.groups * wsize + 1) / 2 * 2;
+    db_parts = reinterpret_cast<double*>(workspace + off);
   }
-  // Y'[k, n*ohw] = W[k, c*kh*kw] * col[c*kh*kw, n*ohw]
-  gemm(false, false, g.k, ncols, kdim, 1.0f, w, kdim, col, ncols, 0.0f, yt, ncols);
-  scatter_bias(g, yt, bias, y);
+  const bool direct = plan.groups == 1;  // one group accumulates straight into dw
+  auto run_group = [&](int64_t grp) {
+    float* dw_g = dw == nullptr ? nullptr : (direct ? dw : dw_parts + grp * wsize);
+    double* db_g = db == nullptr ? nullptr : db_parts + grp * g.k;
+    if (db_g != nullptr) std::fill(db_g, db_g + g.k, 0.0);
+    for (int64_t chunk = plan.chunk_begin(grp); chunk < plan.chunk_begin(grp + 1); ++chunk) {
+      const int64_t i0 = plan.first(chunk);
+      const int64_t i1 = std::min<int64_t>(g.n, i0 + plan.per_chunk);
+      const int ncols = static_cast<int>((i1 - i0) * ohw);
+      float* dyt = t_mat.get(int64_t{g.k} * ncols);
+      load_gradient(g, dy, relu_y, i0, i1, dyt, db_g);
+      float* col = t_col.get(int64_t{kdim} * ncols);
+      if (dw_g != nullptr) {
+        // dW_g[k, c*kh*kw] (+)= dY'[k, chunk*ohw] * col^T
+        im2col_images(g, taps, x, i0, i1, col);
+        const float beta = direct || chunk != plan.chunk_begin(grp) ? 1.0f : 0.0f;
+        gemm(false, true, g.k, kdim, ncols, 1.0f, dyt, ncols, col, ncols, beta, dw_g, kdim);
+      }
+      if (dx != nullptr) {
+        // dcol[c*kh*kw, chunk*ohw] = W^T * dY', then the overlapping windows are summed into dx.
+        gemm(true, false, kdim, ncols, g.k, 1.0f, w, kdim, dyt, ncols, 0.0f, col, ncols);
+        col2im_images(g, taps, col, i0, i1, dx);
+      }
+    }
+  };
+  ThreadPool::global().run(static_cast<int>(std::min<int64_t>(num_threads(), plan.groups)),
+                           [&](int tid, int nt) {
+                             const int64_t g0 = plan.groups * tid / nt;
+                             const int64_t g1 = plan.groups * (tid + 1) / nt;
+                             for (int64_t grp = g0; grp < g1; ++grp) run_group(grp);
+                           });
+  // dw += ((dW_0 + dW_1) + ...) and db += sum_g db_g, in group order.
+  if (dw != nullptr && !direct) {
+    parallel_for(wsize, 4096, [&](int64_t e0, int64_t e1) {
+      for (int64_t e = e0; e < e1; ++e) {
+        float s = dw_parts[e];
+        for (int64_t grp = 1; grp < plan.groups; ++grp) s += dw_parts[grp * wsize + e];
+        dw[e] += s;
+      }
+    });
+  }
+  if (db != nullptr) {
+    for (int ch = 0; ch < g.k; ++ch) {
+      double s = 0.0;
+      for (int64_t grp = 0; grp < plan.groups; ++grp) s += db_parts[grp * g.k + ch];
+      db[ch] = static_cast<float>(db[ch] + s);
+    }
+  }
 }
 
 void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx,
@@ -393,18 +544,7 @@ void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w
   check_ptr(w, kFn, "w");
   check_ptr(dx, kFn, "dx");
   check_ptr(workspace, kFn, "workspace");
-  const int kdim = g.c * g.kh * g.kw;
-  const int ncols = g.n * g.out_h * g.out_w;
-  float* dcol = workspace;
-  float* dyt = workspace + int64_t{kdim} * ncols;
-  const float* dy_mat = dy;  // for one image dy is already [k, ohw]
-  if (g.n > 1) {
-    gather(g, dy, dyt);
-    dy_mat = dyt;
-  }
-  // dcol[c*kh*kw, n*ohw] = W^T * dY'
-  gemm(true, false, kdim, ncols, g.k, 1.0f, w, kdim, dy_mat, ncols, 0.0f, dcol, ncols);
-  col2im(g, dcol, dx);
+  conv2d_backward(g, nullptr, dy, nullptr, w, nullptr, nullptr, dx, workspace);
 }
 
 void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy, float* dw,
@@ -415,19 +555,7 @@ void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float*
   check_ptr(dy, kFn, "dy");
   check_ptr(dw, kFn, "dw");
   check_ptr(workspace, kFn, "workspace");
-  const int kdim = g.c * g.kh * g.kw;
-  const int ncols = g.n * g.out_h * g.out_w;
-  float* col = workspace;
-  float* dyt = workspace + int64_t{kdim} * ncols;
-  im2col(g, x, col);
-  const float* dy_mat = dy;
-  if (g.n > 1) {
-    gather(g, dy, dyt);
-    dy_mat = dyt;
-  }
-  // dW[k, c*kh*kw] += dY'[k, n*ohw] * col^T
-  gemm(false, true, g.k, kdim, ncols, 1.0f, dy_mat, ncols, col, ncols, 1.0f, dw, kdim);
-  if (db != nullptr) add_row_sums(g.k, ncols, dy_mat, db);
+  conv2d_backward(g, x, dy, nullptr, nullptr, dw, db, nullptr, workspace);
 }
 
 }  // namespace inkstone::kernels

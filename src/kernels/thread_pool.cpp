@@ -34,6 +34,10 @@ ThreadPool& ThreadPool::global() {
   return *slot;
 }
 
+bool ThreadPool::in_parallel_region() {
+  return t_in_parallel;
+}
+
 void ThreadPool::set_num_threads(int n) {
   if (n < 1 || n > 1024) throw Error("threads: " + std::to_string(n) + " is not in [1, 1024]");
   auto& slot = global_slot();

@@ -81,18 +81,19 @@ nlohmann::json Conv2D::config() const {
           {"kernel_initializer", initializer_name(kernel_init_)}};
 }
 
-// Forward: y = act(conv(x, W) + b); the kernel adds the bias, the activation runs in place.
+// Forward: y = act(conv(x, W) + b); the kernel adds the bias (and applies a ReLU in the same
+// store), other activations run in place afterwards.
 const Tensor& Conv2D::forward(const Tensor& x, Mode /*mode*/) {
   const int64_t n = detail::check_batch(*this, x);
   geom_ = kernels::make_conv_geometry(
       static_cast<int>(n), static_cast<int>(input_shape_[0]), static_cast<int>(input_shape_[1]),
       static_cast<int>(input_shape_[2]), filters_, kernel_size_[0], kernel_size_[1], strides_[0],
       strides_[1], padding_ == Padding::kSame);
-  workspace_.resize({static_cast<int64_t>(kernels::conv2d_workspace_floats(geom_))});
   y_.resize(output_shape_.with_batch(n));
-  kernels::conv2d_forward(geom_, x.data(), kernel_.value.data(),
-                          use_bias_ ? bias_.value.data() : nullptr, y_.data(), workspace_.data());
-  if (activation_ != Activation::kLinear) {
+  const bool fused_relu = activation_ == Activation::kRelu;
+  kernels::conv2d_forward_relu(geom_, x.data(), kernel_.value.data(),
+                               use_bias_ ? bias_.value.data() : nullptr, fused_relu, y_.data());
+  if (activation_ != Activation::kLinear && !fused_relu) {
     bias_activation_forward(activation_, kLeakyReluActivationAlpha, 1, y_.numel(), nullptr,
                             y_.data());
   }
@@ -101,35 +102,30 @@ const Tensor& Conv2D::forward(const Tensor& x, Mode /*mode*/) {
 }
 
 // Backward: dz = dy * act'(z);  dW += corr(x, dz);  db += sum_{n,i,j} dz;  dx = conv^T(dz, W).
+// For a ReLU the kernel applies act' = [y > 0] while it reads dy.
 const Tensor& Conv2D::backward(const Tensor& dy) {
   detail::require_forward(*this, x_);
   detail::check_grad(*this, dy, y_.shape());
   const float* dz = dy.data();
-  if (activation_ != Activation::kLinear) {
+  const float* relu_y = nullptr;
+  if (activation_ == Activation::kRelu) {
+    relu_y = y_.data();
+  } else if (activation_ != Activation::kLinear) {
     dz_.resize(y_.shape());
     activation_backward(activation_, kLeakyReluActivationAlpha, 1, y_.numel(), y_.data(), dy.data(),
                         dz_.data());
     dz = dz_.data();
   }
   const bool bias_grad = use_bias_ && bias_.trainable;
-  if (kernel_.trainable) {
-    kernels::conv2d_backward_weights(geom_, x_->data(), dz, kernel_.grad.data(),
-                                     bias_grad ? bias_.grad.data() : nullptr, workspace_.data());
-  } else if (bias_grad) {
-    // db[k] += sum over n, i, j of dz[n, k, i, j]
-    const int64_t plane = static_cast<int64_t>(geom_.out_h) * geom_.out_w;
-    float* db = bias_.grad.data();
-    for (int64_t b = 0; b < geom_.n; ++b) {
-      for (int k = 0; k < filters_; ++k) {
-        const float* p = dz + (b * filters_ + k) * plane;
-        double s = 0;
-        for (int64_t i = 0; i < plane; ++i) s += p[i];
-        db[k] += static_cast<float>(s);
-      }
-    }
+  float* dx = nullptr;
+  if (input_grad_needed_) {
+    dx_.resize(x_->shape());
+    dx = dx_.data();
   }
-  dx_.resize(x_->shape());
-  kernels::conv2d_backward_data(geom_, dz, kernel_.value.data(), dx_.data(), workspace_.data());
+  workspace_.resize({static_cast<int64_t>(kernels::conv2d_workspace_floats(geom_))});
+  kernels::conv2d_backward(geom_, x_->data(), dz, relu_y, kernel_.value.data(),
+                           kernel_.trainable ? kernel_.grad.data() : nullptr,
+                           bias_grad ? bias_.grad.data() : nullptr, dx, workspace_.data());
   return dx_;
 }
 

@@ -92,6 +92,7 @@ const Tensor& Dense::backward(const Tensor& dy) {
   }
   if (use_bias_ && bias_.trainable) kernels::sum_rows(n, units_, dz, bias_.grad.data());
   dx_.resize({n, in});
+  if (!input_grad_needed_) return dx_;  // the lowest layer: its input is the data
   kernels::gemm(false, true, n, in, units_, 1.0f, dz, units_, kernel_.value.data(), units_, 0.0f,
                 dx_.data(), in);
   return dx_;

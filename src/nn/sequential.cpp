@@ -278,7 +278,11 @@ void Sequential::backward(const Tensor& dy) {
     if (lowest != layers_.size()) break;
   }
   const Tensor* g = &dy;
-  for (size_t i = layers_.size(); i > lowest; --i) g = &layers_[i - 1]->backward(*g);
+  for (size_t i = layers_.size(); i > lowest; --i) {
+    Layer& l = *layers_[i - 1];
+    l.set_input_grad_needed(i - 1 > lowest);  // the lowest layer's input gradient goes nowhere
+    g = &l.backward(*g);
+  }
 }
 
 StepResult Sequential::train_step(const Tensor& x, const Targets& targets) {

@@ -1,16 +1,17 @@
 #pragma once
 // 2-D convolution (cross-correlation, as Keras and PyTorch compute it) on NCHW tensors.
 //   y[n,k,i,j] = b[k] + sum_{c,p,q} w[k,c,p,q] * x[n, c, i*sh + p - pad_top, j*sw + q - pad_left]
-// Weights are [k_out, c_in, kh, kw]. Implemented as im2col over the whole batch followed by one
-// GEMM per pass (forward, backward-data, backward-weights):
+// Weights are [k_out, c_in, kh, kw]. Implemented as im2col + GEMM on chunks of whole images
+// small enough that a chunk's column block stays in L2 (a few hundred KiB), each thread taking
+// whole chunks:
 //   col[(c,p,q), (n,i,j)] = x[n, c, i*sh + p - pad_top, j*sw + q - pad_left]   (0 outside x)
-//   forward:          Y'[k, (n,i,j)] = W[k, (c,p,q)] * col,  then y = scatter(Y') + b
+//   forward:          Y'[k, (n,i,j)] = W[k, (c,p,q)] * col,  then y = act(Y' + b) stored NCHW
 //   backward-data:    dcol = W^T * dY',  then dx = col2im(dcol) (overlapping windows summed)
 //   backward-weights: dW += dY' * col^T,  db += row sums of dY'
-// im2col, col2im and the NCHW scatter/gather run on the global thread pool with a fixed
-// partition (col2im: one task per (image, input channel) plane, so no two threads write the same
-// cell); no float is ever summed in a scheduling-dependent order, so results are bit-identical
-// for a given instruction set (and do not depend on the thread count).
+// The chunks and the groups of chunks whose weight gradients are summed together depend only on
+// the geometry; the group sums are then added in group order. No float is ever summed in a
+// scheduling-dependent order, so results are bit-identical for a given instruction set (and do
+// not depend on the thread count).
 // Bad geometry or null pointers throw inkstone::Error.
 #include <cstddef>
 
@@ -30,18 +31,29 @@ struct ConvGeometry {
 ConvGeometry make_conv_geometry(int n, int c, int h, int w, int k, int kh, int kw, int stride_h,
                                 int stride_w, bool same_padding);
 
-// Floats of scratch memory the three passes need (the caller owns and reuses it):
-// the column matrix [c*kh*kw, n*out_h*out_w] plus a [k, n*out_h*out_w] buffer.
+// Floats of scratch memory the backward passes need (the caller owns and reuses it): one
+// weight- and bias-gradient partial per group of chunks. The per-chunk column blocks live in
+// per-thread buffers that the kernels keep and reuse.
 size_t conv2d_workspace_floats(const ConvGeometry& g);
 
-// y = conv(x, w) + bias (bias may be null). x: [n,c,h,w], y: [n,k,out_h,out_w].
+// y = conv(x, w) + bias (bias may be null). x: [n,c,h,w], y: [n,k,out_h,out_w]. The workspace
+// is not used (kept for symmetry with the backward passes; may be null).
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias,
                     float* y, float* workspace);
+// y = relu(conv(x, w) + bias) when relu (max(z, 0), fused into the store), else as above.
+void conv2d_forward_relu(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+                         bool relu, float* y);
 // dx = conv^T(dy, w): overwrites dx [n,c,h,w].
 void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx,
                           float* workspace);
 // dw += corr(x, dy) [k,c,kh,kw]; db += sum over n,i,j of dy (db may be null). Accumulates.
 void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float* dy, float* dw,
                              float* db, float* workspace);
+// Both backward passes in one sweep over the chunks (dY' is gathered once per chunk):
+//   dz = dy, or dy * [relu_y > 0] when relu_y (the forward's ReLU output) is given;
+//   dw += corr(x, dz) and db += sums of dz (each skipped when null; x may be null without dw);
+//   dx = conv^T(dz, w) (skipped when dx is null: the first layer needs no input gradient).
+void conv2d_backward(const ConvGeometry& g, const float* x, const float* dy, const float* relu_y,
+                     const float* w, float* dw, float* db, float* dx, float* workspace);
 
 }  // namespace inkstone::kernels

@@ -44,6 +44,9 @@ class ThreadPool {
   static ThreadPool& global();
   // Resizes the global pool (n >= 1). Not to be called while parallel work is running.
   static void set_num_threads(int n);
+  // True on a thread that is running a part of a parallel call (where nested calls run serially,
+  // so a kernel called there should not split its work).
+  static bool in_parallel_region();
 
   explicit ThreadPool(int num_threads);
   ~ThreadPool();

@@ -59,12 +59,19 @@ class Layer {
   virtual void set_trainable(bool trainable);
   bool trainable() const { return trainable_; }
 
+  // When false, backward() may skip the gradient with respect to the input (and return a tensor
+  // of unspecified contents): the model clears it on the lowest layer it back-propagates into,
+  // whose input is the data. Parameter gradients are computed either way.
+  void set_input_grad_needed(bool needed) { input_grad_needed_ = needed; }
+  bool input_grad_needed() const { return input_grad_needed_; }
+
  protected:
   std::string name_;
   Shape input_shape_;
   Shape output_shape_;
   bool built_ = false;
   bool trainable_ = true;
+  bool input_grad_needed_ = true;
 };
 
 using LayerPtr = std::unique_ptr<Layer>;
