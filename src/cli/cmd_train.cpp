@@ -35,6 +35,7 @@ struct TrainOptions {
   bool standardize = false;
   bool no_download = false;
   bool json = false;
+  bool profile = false;
 };
 
 // MNIST's pixel mean and standard deviation over the training set (of x / 255), used by
@@ -52,6 +53,21 @@ Normalization standardization_of(const Dataset& d) {
   norm.mean = static_cast<float>(mean);
   norm.std = static_cast<float>(std::sqrt(std::max(sq / n - mean * mean, 1e-12)));
   return norm;
+}
+
+nlohmann::json profile_json(const Sequential::Profile& p) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const Sequential::LayerTiming& t : p.layers) {
+    layers.push_back({{"name", t.name},
+                      {"type", t.type},
+                      {"forward_s", t.forward_s},
+                      {"backward_s", t.backward_s}});
+  }
+  return {{"layers", layers},
+          {"loss_s", p.loss_s},
+          {"optimizer_s", p.optimizer_s},
+          {"forward_calls", p.forward_calls},
+          {"backward_calls", p.backward_calls}};
 }
 
 void run_train(const TrainOptions& o) {
@@ -86,7 +102,9 @@ void run_train(const TrainOptions& o) {
     fit_options.on_batch = [&](const BatchProgress& p) { printer.on_batch(p); };
     fit_options.on_epoch = [&](const EpochStats& s) { printer.on_epoch(s); };
   }
+  if (o.profile) model.set_profiling(true);
   const History history = fit(model, train, fit_options);
+  model.set_profiling(false);  // keeps the figures; the test evaluation below is not in them
   const EvalResult result = evaluate(model, test, 1000, fit_options.normalization);
 
   if (!o.save.empty()) {
@@ -121,7 +139,11 @@ void run_train(const TrainOptions& o) {
     j["test_loss"] = result.loss;
     j["test_accuracy"] = result.accuracy;
     std::printf("%s\n", j.dump(2).c_str());
+    if (o.profile) j["profile"] = profile_json(model.profile());
   } else {
+    if (o.profile)
+      std::printf("Time per call (training%s):\n%s", o.validate == "test" ? " and validation" : "",
+                  model.profile_report().c_str());
     std::printf("Test loss: %.4f\n", result.loss);
     std::printf("Test accuracy: %.4f\n", result.accuracy);
   }
@@ -170,6 +192,8 @@ void add_train_command(CLI::App& app) {
                 "Standardize pixels with the training set's mean and std (default: x/255)");
   cmd->add_flag("--no-download", o->no_download, "Never download missing datasets");
   cmd->add_flag("--json", o->json, "Print the results as JSON instead of text");
+  cmd->add_flag("--profile", o->profile,
+                "Time every layer's forward and backward pass and print a table after training");
   cmd->callback([o] { run_train(*o); });
 }
 

@@ -14,6 +14,7 @@
 #include "inkstone/kernels/thread_pool.hpp"
 #include "inkstone/tensor/error.hpp"
 #include "kernels/conv_kernels.hpp"
+#include "kernels/pool_kernels.hpp"
 
 namespace inkstone::kernels {
 
@@ -210,6 +211,13 @@ Col2imPlaneFn simd_col2im(const ConvGeometry& g) {
   }
 }
 
+// The gradient of a convolution's output as a fused max pool hands it back.
+struct PooledGrad {
+  const float* dpooled;
+  const float* pooled;
+  const int32_t* argmax;
+  bool relu;
+};
 
 // Per-thread scratch for one chunk's column block and its [k, chunk*ohw] output/gradient block:
 // 64-byte aligned, grown on demand, reused across calls (steps are allocation-free).
@@ -245,8 +253,8 @@ thread_local Scratch t_mat;
 // into a fixed number of groups (one weight-gradient partial each). Both depend on the geometry
 // alone, never on the thread count, so every sum is formed in the same order whatever the
 // number of threads.
-constexpr int64_t kChunkColFloats = 96 * 1024;
-constexpr int64_t kMinChunks = 4;               // enough chunks to share among threads
+constexpr int64_t kChunkFloats = 96 * 1024;  // col + Y' blocks: 384 KiB of the 1 MiB L2
+constexpr int64_t kMinChunks = 8;            // enough chunks to share among threads
 constexpr int64_t kMaxGroups = 8;
 
 struct ChunkPlan {
@@ -257,8 +265,8 @@ struct ChunkPlan {
 
 ChunkPlan plan_chunks(const ConvGeometry& g) {
   const int64_t kdim = int64_t{g.c} * g.kh * g.kw;
-  const int64_t per_image = kdim * g.out_h * g.out_w;
-  int64_t per_chunk = std::max<int64_t>(1, kChunkColFloats / per_image);
+  const int64_t per_image = (kdim + g.k) * g.out_h * g.out_w;
+  int64_t per_chunk = std::max<int64_t>(1, kChunkFloats / per_image);
   per_chunk = std::min(per_chunk, (g.n + kMinChunks - 1) / kMinChunks);
   per_chunk = std::max<int64_t>(per_chunk, 1);
   ChunkPlan p{};
@@ -347,10 +355,9 @@ void store_output(const ConvGeometry& g, const float* yt, const float* bias, boo
 }
 
 // dyt[k, (img - i0)*ohw + s] = dz[img, k, s] with dz = dy, or dy * [y > 0] (the ReLU derivative)
-// when relu_y is given; db_acc[k] += the sum of row k (16 float lanes in a fixed order, then
-// double), when db_acc is given.
+// when relu_y is given.
 void load_gradient(const ConvGeometry& g, const float* dy, const float* relu_y, int64_t i0,
-                   int64_t i1, float* dyt, double* db_acc) {
+                   int64_t i1, float* dyt) {
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
   const int64_t ncols = (i1 - i0) * ohw;
   for (int64_t img = i0; img < i1; ++img) {
@@ -364,7 +371,35 @@ void load_gradient(const ConvGeometry& g, const float* dy, const float* relu_y, 
       }
     }
   }
-  if (db_acc == nullptr) return;
+}
+
+// The same for a convolution whose output went through a fused 2x2 / stride-2 max pool: dz is 0
+// except at each window's chosen cell, which gets the pooled gradient (times [pooled > 0] for a
+// ReLU: the chosen cell's activation is the pooled value). Windows do not overlap.
+void load_pooled_gradient(const ConvGeometry& g, const PooledGrad& pg, int64_t i0, int64_t i1,
+                          float* dyt) {
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const int64_t ncols = (i1 - i0) * ohw;
+  const int64_t pohw = int64_t{g.out_h / 2} * (g.out_w / 2);
+  std::memset(dyt, 0, sizeof(float) * size_t(g.k * ncols));
+  for (int64_t img = i0; img < i1; ++img) {
+    for (int64_t ch = 0; ch < g.k; ++ch) {
+      const int64_t at = (img * g.k + ch) * pohw;
+      const float* dp = pg.dpooled + at;
+      const float* pv = pg.pooled + at;
+      const int32_t* arg = pg.argmax + at;
+      float* d = dyt + ch * ncols + (img - i0) * ohw;
+      if (pg.relu) {
+        for (int64_t o = 0; o < pohw; ++o) d[arg[o]] = pv[o] > 0.0f ? dp[o] : 0.0f;
+      } else {
+        for (int64_t o = 0; o < pohw; ++o) d[arg[o]] = dp[o];
+      }
+    }
+  }
+}
+
+// db_acc[k] += the sum of row k of dyt [k, ncols] (16 float lanes in a fixed order, then double).
+void add_row_sums(const ConvGeometry& g, const float* dyt, int64_t ncols, double* db_acc) {
   constexpr int kLanes = 16;
   for (int64_t ch = 0; ch < g.k; ++ch) {
     const float* row = dyt + ch * ncols;
@@ -380,6 +415,27 @@ void load_gradient(const ConvGeometry& g, const float* dy, const float* relu_y, 
   }
 }
 
+// Pools every (image, channel) plane of the chunk block yt [k, (i1 - i0)*ohw] with 2x2 windows,
+// stride 2: pooled [n, k, out_h/2, out_w/2] and argmax (index within the conv output plane).
+void pool_chunk(const ConvGeometry& g, const float* yt, int64_t i0, int64_t i1, float* pooled,
+                int32_t* argmax) {
+  const MaxPoolRowFn row_kernel = maxpool2x2_row_kernel();
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const int64_t ncols = (i1 - i0) * ohw;
+  const int ph = g.out_h / 2, pw = g.out_w / 2;
+  const int64_t pohw = int64_t{ph} * pw;
+  for (int64_t img = i0; img < i1; ++img) {
+    for (int64_t ch = 0; ch < g.k; ++ch) {
+      const float* plane = yt + ch * ncols + (img - i0) * ohw;
+      const int64_t at = (img * g.k + ch) * pohw;
+      for (int i = 0; i < ph; ++i) {
+        row_kernel(plane, 2 * i * g.out_w, g.out_w, pw, pooled + at + int64_t{i} * pw,
+                   argmax + at + int64_t{i} * pw);
+      }
+    }
+  }
+}
+
 void check_forward_args(const ConvGeometry& g, const float* x, const float* w, const float* y,
                         const char* fn) {
   check_geometry(g, fn);
@@ -389,7 +445,6 @@ void check_forward_args(const ConvGeometry& g, const float* x, const float* w, c
 }
 
 }  // namespace
-
 
 ConvGeometry make_conv_geometry(int n, int c, int h, int w, int k, int kh, int kw, int stride_h,
                                 int stride_w, bool same_padding) {
@@ -426,7 +481,6 @@ ConvGeometry make_conv_geometry(int n, int c, int h, int w, int k, int kh, int k
   return g;
 }
 
-
 size_t conv2d_workspace_floats(const ConvGeometry& g) {
   check_geometry(g, "conv2d_workspace_floats");
   const ChunkPlan plan = plan_chunks(g);
@@ -435,14 +489,11 @@ size_t conv2d_workspace_floats(const ConvGeometry& g) {
   return size_t(plan.groups) * (size_t(g.k) * kdim + 2 * size_t(g.k)) + 2;
 }
 
-void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias,
-                    float* y, float* /*workspace*/) {
-  conv2d_forward_relu(g, x, w, bias, false, y);
-}
+namespace {
 
-void conv2d_forward_relu(const ConvGeometry& g, const float* x, const float* w, const float* bias,
-                         bool relu, float* y) {
-  check_forward_args(g, x, w, y, "conv2d_forward");
+// Forward over the chunks; `pooled`/`argmax` non-null: 2x2 max pool fused into the store.
+void forward_impl(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+                  bool relu, float* y, float* pooled, int32_t* argmax) {
   const ChunkPlan plan = plan_chunks(g);
   const int kdim = g.c * g.kh * g.kw;
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
@@ -457,23 +508,32 @@ void conv2d_forward_relu(const ConvGeometry& g, const float* x, const float* w, 
       float* col = t_col.get(int64_t{kdim} * ncols);
       im2col_images(g, taps, x, i0, i1, col);
       // Y'[k, chunk*ohw] = W[k, c*kh*kw] * col; for one image Y' is already its NCHW block.
-      float* yt = i1 - i0 == 1 ? y + i0 * g.k * ohw : t_mat.get(int64_t{g.k} * ncols);
+      const bool direct = pooled == nullptr && i1 - i0 == 1;
+      float* yt = direct ? y + i0 * g.k * ohw : t_mat.get(int64_t{g.k} * ncols);
       gemm(false, false, g.k, ncols, kdim, 1.0f, w, kdim, col, ncols, 0.0f, yt, ncols);
-      if (bias != nullptr || relu || yt != y + i0 * g.k * ohw) {
+      if (pooled != nullptr) {
+        for (int64_t ch = 0; ch < g.k; ++ch) {  // act(Y' + b) in place, then pool it
+          float* row = yt + ch * ncols;
+          const float b = bias != nullptr ? bias[ch] : 0.0f;
+          if (relu) {
+            add_bias_relu(row, row, b, ncols);
+          } else if (bias != nullptr) {
+            add_bias(row, row, b, ncols);
+          }
+        }
+        pool_chunk(g, yt, i0, i1, pooled, argmax);
+      } else if (bias != nullptr || relu || !direct) {
         store_output(g, yt, bias, relu, i0, i1, y);
       }
     }
   });
 }
 
-void conv2d_backward(const ConvGeometry& g, const float* x, const float* dy, const float* relu_y,
-                     const float* w, float* dw, float* db, float* dx, float* workspace) {
-  constexpr const char* kFn = "conv2d_backward";
-  check_geometry(g, kFn);
-  check_ptr(dy, kFn, "dy");
-  if (dw != nullptr) check_ptr(x, kFn, "x");
-  if (dx != nullptr) check_ptr(w, kFn, "w");
-  if (dw != nullptr || db != nullptr) check_ptr(workspace, kFn, "workspace");
+// Both backward passes over the chunks: load(i0, i1, dyt) writes a chunk's output gradient
+// dY'[k, (i1 - i0)*ohw].
+template <class Load>
+void backward_impl(const ConvGeometry& g, const float* x, const float* w, float* dw, float* db,
+                   float* dx, float* workspace, Load&& load) {
   const ChunkPlan plan = plan_chunks(g);
   const int kdim = g.c * g.kh * g.kw;
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
@@ -496,7 +556,8 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* dy, con
       const int64_t i1 = std::min<int64_t>(g.n, i0 + plan.per_chunk);
       const int ncols = static_cast<int>((i1 - i0) * ohw);
       float* dyt = t_mat.get(int64_t{g.k} * ncols);
-      load_gradient(g, dy, relu_y, i0, i1, dyt, db_g);
+      load(i0, i1, dyt);
+      if (db_g != nullptr) add_row_sums(g, dyt, ncols, db_g);
       float* col = t_col.get(int64_t{kdim} * ncols);
       if (dw_g != nullptr) {
         // dW_g[k, c*kh*kw] (+)= dY'[k, chunk*ohw] * col^T
@@ -534,6 +595,68 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* dy, con
       db[ch] = static_cast<float>(db[ch] + s);
     }
   }
+}
+
+void check_backward_args(const ConvGeometry& g, const float* x, const float* w, const float* dw,
+                         const float* db, const float* dx, const float* workspace, const char* fn) {
+  check_geometry(g, fn);
+  if (dw != nullptr) check_ptr(x, fn, "x");
+  if (dx != nullptr) check_ptr(w, fn, "w");
+  if (dw != nullptr || db != nullptr) check_ptr(workspace, fn, "workspace");
+}
+
+void check_poolable(const ConvGeometry& g, const char* fn) {
+  if (g.out_h < 2 || g.out_w < 2) {
+    throw Error(std::string(fn) + ": a 2x2 max pool needs an output of at least 2x2 (" +
+                describe(g) + ")");
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+                    float* y, float* /*workspace*/) {
+  conv2d_forward_relu(g, x, w, bias, false, y);
+}
+
+void conv2d_forward_relu(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+                         bool relu, float* y) {
+  check_forward_args(g, x, w, y, "conv2d_forward");
+  forward_impl(g, x, w, bias, relu, y, nullptr, nullptr);
+}
+
+void conv2d_forward_maxpool(const ConvGeometry& g, const float* x, const float* w,
+                            const float* bias, bool relu, float* pooled, int32_t* argmax) {
+  constexpr const char* kFn = "conv2d_forward_maxpool";
+  check_forward_args(g, x, w, pooled, kFn);
+  check_ptr(argmax, kFn, "argmax");
+  check_poolable(g, kFn);
+  forward_impl(g, x, w, bias, relu, nullptr, pooled, argmax);
+}
+
+void conv2d_backward(const ConvGeometry& g, const float* x, const float* dy, const float* relu_y,
+                     const float* w, float* dw, float* db, float* dx, float* workspace) {
+  constexpr const char* kFn = "conv2d_backward";
+  check_backward_args(g, x, w, dw, db, dx, workspace, kFn);
+  check_ptr(dy, kFn, "dy");
+  backward_impl(g, x, w, dw, db, dx, workspace, [&](int64_t i0, int64_t i1, float* dyt) {
+    load_gradient(g, dy, relu_y, i0, i1, dyt);
+  });
+}
+
+void conv2d_backward_maxpool(const ConvGeometry& g, const float* x, const float* dpooled,
+                             const float* pooled, const int32_t* argmax, bool relu, const float* w,
+                             float* dw, float* db, float* dx, float* workspace) {
+  constexpr const char* kFn = "conv2d_backward_maxpool";
+  check_backward_args(g, x, w, dw, db, dx, workspace, kFn);
+  check_ptr(dpooled, kFn, "dpooled");
+  check_ptr(pooled, kFn, "pooled");
+  check_ptr(argmax, kFn, "argmax");
+  check_poolable(g, kFn);
+  const PooledGrad pg{dpooled, pooled, argmax, relu};
+  backward_impl(g, x, w, dw, db, dx, workspace, [&](int64_t i0, int64_t i1, float* dyt) {
+    load_pooled_gradient(g, pg, i0, i1, dyt);
+  });
 }
 
 void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx,

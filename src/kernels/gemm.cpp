@@ -379,11 +379,10 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
   const IsaImpl& impl = impl_for(active_isa());
   const int64_t macs = static_cast<int64_t>(m) * n * k;
   // Inside a parallel region (a thread's share of a batch) the product runs on this thread alone.
-  const int max_threads =
-      ThreadPool::in_parallel_region()
-          ? 1
-          : static_cast<int>(
-                std::max<int64_t>(1, std::min<int64_t>(num_threads(), macs / kMacsPerThread)));
+  const int max_threads = ThreadPool::in_parallel_region()
+                              ? 1
+                              : static_cast<int>(std::max<int64_t>(
+                                    1, std::min<int64_t>(num_threads(), macs / kMacsPerThread)));
 
   // A * B^T with a long depth: dot products straight from both operands (no packing).
   if (impl.dot != nullptr && !trans_a && trans_b && use_dot(m, n, k)) {

@@ -159,6 +159,17 @@ PoolGeometry make_pool_geometry(int planes, int h, int w, int ph, int pw, int st
   return g;
 }
 
+MaxPoolRowFn maxpool2x2_row_kernel() {
+  switch (active_isa()) {
+    case Isa::kAvx512:
+      return maxpool2x2_row_avx512;
+    case Isa::kAvx2:
+      return maxpool2x2_row_avx2;
+    default:
+      return maxpool2x2_row_sse2;
+  }
+}
+
 void maxpool_forward(const PoolGeometry& g, const float* x, float* y, int32_t* argmax) {
   constexpr const char* kFn = "maxpool_forward";
   check_geometry(g, kFn);
@@ -170,9 +181,7 @@ void maxpool_forward(const PoolGeometry& g, const float* x, float* y, int32_t* a
   const bool fast2x2 = g.ph == 2 && g.pw == 2 && g.stride_h == 2 && g.stride_w == 2 &&
                        g.pad_top == 0 && g.pad_left == 0 && 2 * g.out_h <= g.h &&
                        2 * g.out_w <= g.w;
-  auto row_kernel = maxpool2x2_row_sse2;
-  if (active_isa() == Isa::kAvx512) row_kernel = maxpool2x2_row_avx512;
-  if (active_isa() == Isa::kAvx2) row_kernel = maxpool2x2_row_avx2;
+  const MaxPoolRowFn row_kernel = maxpool2x2_row_kernel();
   for_planes(g, [&](int64_t plane) {
     const float* xp = x + plane * hw;
     float* yp = y + plane * ohw;

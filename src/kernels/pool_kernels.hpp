@@ -16,4 +16,10 @@ void maxpool2x2_row_avx2(const float* plane, int32_t row0, int32_t w, int32_t ou
 void maxpool2x2_row_avx512(const float* plane, int32_t row0, int32_t w, int32_t out_w, float* y,
                            int32_t* arg);
 
+// The row kernel for the active instruction set (SSE2, part of x86-64, at the scalar level);
+// defined in pool.cpp, also used by the convolution with a fused max pool.
+using MaxPoolRowFn = void (*)(const float* plane, int32_t row0, int32_t w, int32_t out_w, float* y,
+                              int32_t* arg);
+MaxPoolRowFn maxpool2x2_row_kernel();
+
 }  // namespace inkstone::kernels

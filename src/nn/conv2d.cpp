@@ -1,6 +1,7 @@
 #include "inkstone/nn/conv2d.hpp"
 
 #include "inkstone/kernels/conv.hpp"
+#include "inkstone/nn/pooling.hpp"
 #include "nn/layer_util.hpp"
 
 namespace inkstone {
@@ -89,22 +90,53 @@ const Tensor& Conv2D::forward(const Tensor& x, Mode /*mode*/) {
       static_cast<int>(n), static_cast<int>(input_shape_[0]), static_cast<int>(input_shape_[1]),
       static_cast<int>(input_shape_[2]), filters_, kernel_size_[0], kernel_size_[1], strides_[0],
       strides_[1], padding_ == Padding::kSame);
-  y_.resize(output_shape_.with_batch(n));
   const bool fused_relu = activation_ == Activation::kRelu;
+  x_ = &x;
+  if (fused_pool_) {
+    pooled_.resize({n, filters_, geom_.out_h / 2, geom_.out_w / 2});
+    argmax_.resize(static_cast<size_t>(pooled_.numel()));
+    kernels::conv2d_forward_maxpool(geom_, x.data(), kernel_.value.data(),
+                                    use_bias_ ? bias_.value.data() : nullptr, fused_relu,
+                                    pooled_.data(), argmax_.data());
+    return pooled_;
+  }
+  y_.resize(output_shape_.with_batch(n));
   kernels::conv2d_forward_relu(geom_, x.data(), kernel_.value.data(),
                                use_bias_ ? bias_.value.data() : nullptr, fused_relu, y_.data());
   if (activation_ != Activation::kLinear && !fused_relu) {
     bias_activation_forward(activation_, kLeakyReluActivationAlpha, 1, y_.numel(), nullptr,
                             y_.data());
   }
-  x_ = &x;
   return y_;
+}
+
+bool Conv2D::can_fuse_max_pool(const MaxPooling2D& pool) const {
+  const bool act_ok = activation_ == Activation::kRelu || activation_ == Activation::kLinear;
+  return built_ && pool.built() && act_ok && pool.pool_size() == std::array<int, 2>{2, 2} &&
+         pool.strides() == std::array<int, 2>{2, 2} && pool.padding() == Padding::kValid &&
+         output_shape_[1] >= 2 && output_shape_[2] >= 2;
 }
 
 // Backward: dz = dy * act'(z);  dW += corr(x, dz);  db += sum_{n,i,j} dz;  dx = conv^T(dz, W).
 // For a ReLU the kernel applies act' = [y > 0] while it reads dy.
 const Tensor& Conv2D::backward(const Tensor& dy) {
   detail::require_forward(*this, x_);
+  const bool bias_grad = use_bias_ && bias_.trainable;
+  float* dx = nullptr;
+  if (input_grad_needed_) {
+    dx_.resize(x_->shape());
+    dx = dx_.data();
+  }
+  workspace_.resize({static_cast<int64_t>(kernels::conv2d_workspace_floats(geom_))});
+  if (fused_pool_) {
+    detail::check_grad(*this, dy, pooled_.shape());
+    kernels::conv2d_backward_maxpool(geom_, x_->data(), dy.data(), pooled_.data(), argmax_.data(),
+                                     activation_ == Activation::kRelu, kernel_.value.data(),
+                                     kernel_.trainable ? kernel_.grad.data() : nullptr,
+                                     bias_grad ? bias_.grad.data() : nullptr, dx,
+                                     workspace_.data());
+    return dx_;
+  }
   detail::check_grad(*this, dy, y_.shape());
   const float* dz = dy.data();
   const float* relu_y = nullptr;
@@ -116,13 +148,6 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
                         dz_.data());
     dz = dz_.data();
   }
-  const bool bias_grad = use_bias_ && bias_.trainable;
-  float* dx = nullptr;
-  if (input_grad_needed_) {
-    dx_.resize(x_->shape());
-    dx = dx_.data();
-  }
-  workspace_.resize({static_cast<int64_t>(kernels::conv2d_workspace_floats(geom_))});
   kernels::conv2d_backward(geom_, x_->data(), dz, relu_y, kernel_.value.data(),
                            kernel_.trainable ? kernel_.grad.data() : nullptr,
                            bias_grad ? bias_.grad.data() : nullptr, dx, workspace_.data());

@@ -64,6 +64,14 @@ MaxPooling2D::MaxPooling2D(std::array<int, 2> pool_size, std::array<int, 2> stri
 
 // Forward: y = max over each window, remembering where the max came from.
 const Tensor& MaxPooling2D::forward(const Tensor& x, Mode /*mode*/) {
+  if (passthrough_) {  // the Conv2D below already pooled its output
+    const int64_t n = x.rank() >= 1 ? x.dim(0) : 0;
+    if (n < 1 || x.shape() != output_shape_.with_batch(n)) {
+      throw Error(detail::layer_label(*this) + ": fused input " + x.shape().str() +
+                  " is not the pooled shape " + output_shape_.str());
+    }
+    return x;
+  }
   prepare(x);
   argmax_.resize(static_cast<size_t>(y_.numel()));
   kernels::maxpool_forward(geom_, x.data(), y_.data(), argmax_.data());
@@ -72,6 +80,7 @@ const Tensor& MaxPooling2D::forward(const Tensor& x, Mode /*mode*/) {
 
 // Backward: dx = 0, dx[argmax] += dy (the gradient goes to the chosen input only).
 const Tensor& MaxPooling2D::backward(const Tensor& dy) {
+  if (passthrough_) return dy;
   detail::require_forward(*this, x_);
   detail::check_grad(*this, dy, y_.shape());
   dx_.resize(x_->shape());

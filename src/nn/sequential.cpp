@@ -3,17 +3,25 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <regex>
 #include <string>
 
 #include "inkstone/kernels/activations.hpp"
+#include "inkstone/nn/conv2d.hpp"
+#include "inkstone/nn/pooling.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 // Keras' to_snake_case: "Conv2D" -> "conv2d", "MaxPooling2D" -> "max_pooling2d",
 // "BatchNormalization" -> "batch_normalization", "ReLU" -> "re_lu".
@@ -241,6 +249,25 @@ void Sequential::prepare_logits() {
   emits_logits_ = fuse;
 }
 
+// Pairs each Conv2D with the MaxPooling2D right after it when the two can run fused; every other
+// conv and pool runs on its own. Re-planned on each forward pass (a few pointer checks), so layers
+// added, popped or changed never see a stale plan.
+void Sequential::plan_fusion() {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto* conv = dynamic_cast<Conv2D*>(layers_[i].get());
+    auto* pool = dynamic_cast<MaxPooling2D*>(layers_[i].get());
+    if (pool != nullptr) {
+      auto* below = i > 0 ? dynamic_cast<Conv2D*>(layers_[i - 1].get()) : nullptr;
+      pool->set_passthrough(fusion_ && below != nullptr && below->can_fuse_max_pool(*pool));
+    }
+    if (conv != nullptr) {
+      auto* above =
+          i + 1 < layers_.size() ? dynamic_cast<MaxPooling2D*>(layers_[i + 1].get()) : nullptr;
+      conv->set_fused_max_pool(fusion_ && above != nullptr && conv->can_fuse_max_pool(*above));
+    }
+  }
+}
+
 void Sequential::refresh_params() {
   params_.clear();
   param_end_.clear();
@@ -258,8 +285,19 @@ const Tensor& Sequential::forward(const Tensor& x, Mode mode) {
     throw Error("Sequential: an input batch of shape " + x.shape().str() +
                 " does not match the model's input " + batch_shape_str(input_shape_));
   }
+  plan_fusion();
   const Tensor* h = &x;
-  for (LayerPtr& l : layers_) h = &l->forward(*h, mode);
+  if (!profiling_) {
+    for (LayerPtr& l : layers_) h = &l->forward(*h, mode);
+    return *h;
+  }
+  if (profile_.layers.size() != layers_.size()) set_profiling(true);  // layers added or popped
+  ++profile_.forward_calls;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const auto t0 = Clock::now();
+    h = &layers_[i]->forward(*h, mode);
+    profile_.layers[i].forward_s += seconds_since(t0);
+  }
   return *h;
 }
 
@@ -278,11 +316,15 @@ void Sequential::backward(const Tensor& dy) {
     if (lowest != layers_.size()) break;
   }
   const Tensor* g = &dy;
+  if (profiling_ && profile_.layers.size() != layers_.size()) set_profiling(true);
   for (size_t i = layers_.size(); i > lowest; --i) {
     Layer& l = *layers_[i - 1];
     l.set_input_grad_needed(i - 1 > lowest);  // the lowest layer's input gradient goes nowhere
+    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
     g = &l.backward(*g);
+    if (profiling_) profile_.layers[i - 1].backward_s += seconds_since(t0);
   }
+  if (profiling_) ++profile_.backward_calls;
 }
 
 StepResult Sequential::train_step(const Tensor& x, const Targets& targets) {
@@ -290,10 +332,14 @@ StepResult Sequential::train_step(const Tensor& x, const Targets& targets) {
   zero_grad();
   const Tensor& out = forward(x, Mode::kTrain);
   StepResult r;
+  auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
   r.loss = loss_->forward_backward(out, targets, grad_);
   r.correct = count_correct(out, targets);
+  if (profiling_) profile_.loss_s += seconds_since(t0);
   backward(grad_);
+  t0 = profiling_ ? Clock::now() : Clock::time_point{};
   optimizer_->step(params_);
+  if (profiling_) profile_.optimizer_s += seconds_since(t0);
   return r;
 }
 
@@ -406,6 +452,47 @@ std::string Sequential::summary() {
   out += count_line("Trainable params: ", trainable);
   out += count_line("Non-trainable params: ", total - trainable);
   out += std::string(width, '_') + "\n";
+  return out;
+}
+
+}  // namespace inkstone
+
+namespace inkstone {
+
+void Sequential::set_profiling(bool on) {
+  profiling_ = on;
+  if (!on) return;  // stopping keeps the figures
+  profile_ = Profile{};
+  for (const LayerPtr& l : layers_) profile_.layers.push_back({l->name(), l->type(), 0.0, 0.0});
+}
+
+std::string Sequential::profile_report() const {
+  double total = profile_.loss_s + profile_.optimizer_s;
+  for (const LayerTiming& t : profile_.layers) total += t.forward_s + t.backward_s;
+  const double fwd_calls = std::max<double>(1.0, static_cast<double>(profile_.forward_calls));
+  const double bwd_calls = std::max<double>(1.0, static_cast<double>(profile_.backward_calls));
+  auto share = [&](double s) { return total > 0.0 ? 100.0 * s / total : 0.0; };
+  std::string out;
+  char line[160];
+  std::snprintf(line, sizeof line, "%-28s %12s %12s %8s\n", "Layer (type)", "forward ms",
+                "backward ms", "share");
+  out += line;
+  for (const LayerTiming& t : profile_.layers) {
+    std::snprintf(line, sizeof line, "%-28s %12.3f %12.3f %7.1f%%\n",
+                  (t.name + " (" + t.type + ")").c_str(), 1e3 * t.forward_s / fwd_calls,
+                  1e3 * t.backward_s / bwd_calls, share(t.forward_s + t.backward_s));
+    out += line;
+  }
+  std::snprintf(line, sizeof line, "%-28s %12.3f %12s %7.1f%%\n", "loss",
+                1e3 * profile_.loss_s / bwd_calls, "", share(profile_.loss_s));
+  out += line;
+  std::snprintf(line, sizeof line, "%-28s %12s %12.3f %7.1f%%\n", "optimizer", "",
+                1e3 * profile_.optimizer_s / bwd_calls, share(profile_.optimizer_s));
+  out += line;
+  std::snprintf(line, sizeof line, "%lld forward and %lld backward calls, %.3f s in all\n",
+                static_cast<long long>(profile_.forward_calls),
+                static_cast<long long>(profile_.backward_calls), total);
+  out += line;
   return out;
 }
 

@@ -6,12 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "inkstone/kernels/cpu.hpp"
+#include "inkstone/kernels/pool.hpp"
 #include "inkstone/kernels/thread_pool.hpp"
 #include "inkstone/tensor/error.hpp"
 #include "inkstone/tensor/rng.hpp"
@@ -297,6 +299,93 @@ TEST(Conv, ResultsDoNotDependOnThreadCount) {
   ASSERT_EQ(one.size(), three.size());
   EXPECT_EQ(0, std::memcmp(one.data(), three.data(), sizeof(float) * one.size()));
   EXPECT_EQ(0, std::memcmp(three.data(), again.data(), sizeof(float) * one.size()));
+}
+
+// The fused paths equal the plain ones: relu(conv + b) in one store, and one backward sweep with
+// the ReLU derivative [y > 0] applied while dy is read, for batches that span several chunks.
+TEST(Conv, FusedReluForwardAndCombinedBackwardMatchSeparatePasses) {
+  for (const int n : {1, 3, 64}) {
+    SCOPED_TRACE("n=" + std::to_string(n));
+    const ConvGeometry g = make_conv_geometry(n, 5, 9, 8, 6, 3, 3, 1, 1, n == 3);
+    const auto x = random_vec(in_size(g), 41);
+    const auto w = random_vec(w_size(g), 42);
+    const auto b = random_vec(size_t(g.k), 43);
+    const auto dy = random_vec(out_size(g), 44);
+    std::vector<float> ws(conv2d_workspace_floats(g));
+
+    std::vector<float> y(out_size(g)), yr(out_size(g));
+    conv2d_forward(g, x.data(), w.data(), b.data(), y.data(), ws.data());
+    conv2d_forward_relu(g, x.data(), w.data(), b.data(), true, yr.data());
+    std::vector<float> dz(dy.size());
+    for (size_t i = 0; i < y.size(); ++i) {
+      ASSERT_EQ(yr[i], std::max(y[i], 0.0f)) << i;
+      dz[i] = yr[i] > 0.0f ? dy[i] : 0.0f;
+    }
+
+    std::vector<float> dx1(in_size(g)), dw1(w_size(g), 0.5f), db1(size_t(g.k), 0.25f);
+    conv2d_backward_data(g, dz.data(), w.data(), dx1.data(), ws.data());
+    conv2d_backward_weights(g, x.data(), dz.data(), dw1.data(), db1.data(), ws.data());
+    std::vector<float> dx2(in_size(g)), dw2(w_size(g), 0.5f), db2(size_t(g.k), 0.25f);
+    conv2d_backward(g, x.data(), dy.data(), yr.data(), w.data(), dw2.data(), db2.data(), dx2.data(),
+                    ws.data());
+    EXPECT_EQ(0, std::memcmp(dx1.data(), dx2.data(), sizeof(float) * dx1.size()));
+    EXPECT_EQ(0, std::memcmp(dw1.data(), dw2.data(), sizeof(float) * dw1.size()));
+    EXPECT_EQ(0, std::memcmp(db1.data(), db2.data(), sizeof(float) * db1.size()));
+
+    // Without dx the input gradient is left alone and the parameter gradients are unchanged.
+    std::vector<float> dw3(w_size(g), 0.5f), db3(size_t(g.k), 0.25f);
+    conv2d_backward(g, x.data(), dy.data(), yr.data(), w.data(), dw3.data(), db3.data(), nullptr,
+                    ws.data());
+    EXPECT_EQ(0, std::memcmp(dw1.data(), dw3.data(), sizeof(float) * dw1.size()));
+    EXPECT_EQ(0, std::memcmp(db1.data(), db3.data(), sizeof(float) * db1.size()));
+  }
+}
+
+// The fused convolution + 2x2 max pool equals the two kernels run one after the other, bit for
+// bit: forward (values and argmax) and backward (dx, dw, db), with and without the ReLU, on even
+// and odd outputs (an odd last row/column is dropped by the pool), over several chunks.
+TEST(Conv, FusedMaxPoolMatchesConvThenPool) {
+  struct Shape4 {
+    int n, c, h, w, k;
+    bool relu;
+  };
+  for (const Shape4 t : {Shape4{64, 1, 12, 12, 8, true}, Shape4{5, 3, 13, 13, 6, true},
+                         Shape4{2, 4, 7, 9, 5, false}}) {
+    SCOPED_TRACE("n=" + std::to_string(t.n) + " c=" + std::to_string(t.c) +
+                 " relu=" + std::to_string(t.relu));
+    const ConvGeometry g = make_conv_geometry(t.n, t.c, t.h, t.w, t.k, 3, 3, 1, 1, false);
+    const PoolGeometry pg = make_pool_geometry(g.n * g.k, g.out_h, g.out_w, 2, 2, 2, 2, false);
+    const auto x = random_vec(in_size(g), 51);
+    const auto w = random_vec(w_size(g), 52);
+    const auto b = random_vec(size_t(g.k), 53);
+    const size_t pooled_n = size_t(pg.planes) * pg.out_h * pg.out_w;
+    const auto dp = random_vec(pooled_n, 54);
+    std::vector<float> ws(conv2d_workspace_floats(g));
+
+    std::vector<float> y(out_size(g)), p1(pooled_n), p2(pooled_n, NAN);
+    std::vector<int32_t> a1(pooled_n), a2(pooled_n, -1);
+    conv2d_forward_relu(g, x.data(), w.data(), b.data(), t.relu, y.data());
+    maxpool_forward(pg, y.data(), p1.data(), a1.data());
+    conv2d_forward_maxpool(g, x.data(), w.data(), b.data(), t.relu, p2.data(), a2.data());
+    ASSERT_EQ(0, std::memcmp(p1.data(), p2.data(), sizeof(float) * pooled_n));
+    ASSERT_EQ(a1, a2);
+
+    std::vector<float> dy(out_size(g));
+    maxpool_backward(pg, dp.data(), a1.data(), dy.data());
+    std::vector<float> dx1(in_size(g)), dw1(w_size(g), 0.5f), db1(size_t(g.k), 0.25f);
+    conv2d_backward(g, x.data(), dy.data(), t.relu ? y.data() : nullptr, w.data(), dw1.data(),
+                    db1.data(), dx1.data(), ws.data());
+    std::vector<float> dx2(in_size(g)), dw2(w_size(g), 0.5f), db2(size_t(g.k), 0.25f);
+    conv2d_backward_maxpool(g, x.data(), dp.data(), p2.data(), a2.data(), t.relu, w.data(),
+                            dw2.data(), db2.data(), dx2.data(), ws.data());
+    EXPECT_EQ(0, std::memcmp(dx1.data(), dx2.data(), sizeof(float) * dx1.size()));
+    EXPECT_EQ(0, std::memcmp(dw1.data(), dw2.data(), sizeof(float) * dw1.size()));
+    EXPECT_EQ(0, std::memcmp(db1.data(), db2.data(), sizeof(float) * db1.size()));
+  }
+  const ConvGeometry tiny = make_conv_geometry(1, 1, 3, 4, 1, 3, 3, 1, 1, false);  // 1x2 output
+  float v = 0;
+  int32_t a = 0;
+  EXPECT_THROW(conv2d_forward_maxpool(tiny, &v, &v, nullptr, true, &v, &a), Error);
 }
 
 TEST(Conv, RejectsBadGeometryAndArguments) {

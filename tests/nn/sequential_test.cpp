@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "inkstone/nn/conv2d.hpp"
+#include "inkstone/nn/pooling.hpp"
 #include "inkstone/nn/spec.hpp"
 #include "inkstone/tensor/error.hpp"
 #include "inkstone/tensor/rng.hpp"
@@ -303,6 +306,67 @@ TEST(Sequential, FrozenBaseGetsNoGradientOrUpdate) {
   bool moved = false;
   for (int64_t k = 0; k < kernel1.numel(); ++k) moved = moved || params[2]->value[k] != kernel1[k];
   EXPECT_TRUE(moved);
+}
+
+// The lowest layer back-propagated into skips its input gradient (its input is the data); the
+// layers above it still pass one down.
+TEST(Sequential, OnlyTheLowestTrainedLayerSkipsItsInputGradient) {
+  Tensor x;
+  std::vector<int32_t> labels;
+  blobs(6, x, labels);
+  Sequential m = small_mlp();
+  m.compile(std::make_unique<PlainSgd>(0.1f), make_loss("categorical_crossentropy"));
+  Targets t;
+  t.labels = labels.data();
+  m.train_step(x, t);
+  EXPECT_FALSE(m.layer(0).input_grad_needed());
+  for (size_t i = 1; i < m.size(); ++i) EXPECT_TRUE(m.layer(i).input_grad_needed()) << i;
+  m.layer(0).set_trainable(false);  // now the backward pass stops at layer 1
+  m.train_step(x, t);
+  EXPECT_FALSE(m.layer(1).input_grad_needed());
+}
+
+// Conv2D + MaxPooling2D run fused by default; training with and without the fusion gives the same
+// losses and weights bit for bit, and the profile counts every call.
+TEST(Sequential, FusedConvPoolTrainsBitIdenticallyAndIsProfiled) {
+  const json spec = {
+      {"input_shape", {1, 12, 12}},
+      {"layers",
+       {{{"type", "Conv2D"}, {"filters", 4}, {"kernel_size", 3}, {"activation", "relu"}},
+        {{"type", "MaxPooling2D"}, {"pool_size", 2}},
+        {{"type", "Conv2D"}, {"filters", 6}, {"kernel_size", 3}},
+        {{"type", "MaxPooling2D"}, {"pool_size", 2}},
+        {{"type", "Flatten"}},
+        {{"type", "Dense"}, {"units", 3}, {"activation", "softmax"}}}}};
+  Rng rng(5);
+  Tensor x(Shape{16, 1, 12, 12});
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = rng.uniform(0.0f, 1.0f);
+  std::vector<int32_t> labels(16);
+  for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int32_t>(i % 3);
+  Targets t;
+  t.labels = labels.data();
+  auto train = [&](bool fusion) {
+    Sequential m = model_from_spec(spec, 7);
+    m.compile(std::make_unique<PlainSgd>(0.1f), make_loss("categorical_crossentropy"));
+    m.set_fusion(fusion);
+    m.set_profiling(true);
+    std::vector<float> out;
+    for (int step = 0; step < 3; ++step) out.push_back(static_cast<float>(m.train_step(x, t).loss));
+    EXPECT_EQ(m.profile().forward_calls, 3);
+    EXPECT_EQ(m.profile().backward_calls, 3);
+    EXPECT_EQ(m.profile().layers.size(), m.size());
+    EXPECT_GT(m.profile().layers[0].forward_s, 0.0);
+    EXPECT_NE(m.profile_report().find("conv2d (Conv2D)"), std::string::npos);
+    EXPECT_EQ(dynamic_cast<Conv2D&>(m.layer(0)).fused_max_pool(), fusion);
+    EXPECT_EQ(dynamic_cast<MaxPooling2D&>(m.layer(3)).passthrough(), fusion);
+    for (Param* p : m.params()) {
+      for (int64_t k = 0; k < p->value.numel(); ++k) out.push_back(p->value[k]);
+    }
+    return out;
+  };
+  const std::vector<float> fused = train(true), plain = train(false);
+  ASSERT_EQ(fused.size(), plain.size());
+  EXPECT_EQ(0, std::memcmp(fused.data(), plain.data(), sizeof(float) * fused.size()));
 }
 
 TEST(Sequential, PopAndAddANewHeadOnABuiltModel) {

@@ -14,6 +14,7 @@
 // not depend on the thread count).
 // Bad geometry or null pointers throw inkstone::Error.
 #include <cstddef>
+#include <cstdint>
 
 namespace inkstone::kernels {
 
@@ -55,5 +56,19 @@ void conv2d_backward_weights(const ConvGeometry& g, const float* x, const float*
 //   dx = conv^T(dz, w) (skipped when dx is null: the first layer needs no input gradient).
 void conv2d_backward(const ConvGeometry& g, const float* x, const float* dy, const float* relu_y,
                      const float* w, float* dw, float* db, float* dx, float* workspace);
+
+// Convolution (+ ReLU when relu) followed by a 2x2 / stride-2 "valid" max pool, fused: each
+// chunk's output is pooled while it is still in cache, so the full-size activation is never
+// written. pooled: [n, k, out_h/2, out_w/2] = exactly what maxpool_forward computes on
+// act(conv(x, w) + b); argmax: the index of the chosen cell within its conv output plane (the
+// first maximum in window order; a NaN wins). Needs out_h, out_w >= 2.
+void conv2d_forward_maxpool(const ConvGeometry& g, const float* x, const float* w,
+                            const float* bias, bool relu, float* pooled, int32_t* argmax);
+// Its backward: dz = 0 except dz[argmax] = dpooled (times [pooled > 0] when relu), then dw, db
+// and dx as conv2d_backward (each skipped when null). Bit-identical to maxpool_backward followed
+// by conv2d_backward.
+void conv2d_backward_maxpool(const ConvGeometry& g, const float* x, const float* dpooled,
+                             const float* pooled, const int32_t* argmax, bool relu, const float* w,
+                             float* dw, float* db, float* dx, float* workspace);
 
 }  // namespace inkstone::kernels

@@ -5,6 +5,8 @@
 // Input (C, H, W), kernel [filters, C, kh, kw], bias [filters], output (filters, out_h, out_w)
 // with Keras "valid" / "same" padding. The softmax activation is not supported here.
 #include <array>
+#include <cstdint>
+#include <vector>
 
 #include "inkstone/kernels/conv.hpp"
 #include "inkstone/nn/activation.hpp"
@@ -39,6 +41,15 @@ class Conv2D : public Layer {
   Param& kernel() { return kernel_; }
   Param& bias() { return bias_; }
 
+  // Fusion with the MaxPooling2D that follows (the model sets it; see Sequential::set_fusion):
+  // forward() then returns the pooled output act(conv) -> max pool, computed while each chunk of
+  // the batch is in cache, and backward() takes the pooled output's gradient. The results are
+  // bit-identical to running the two layers one after the other. Possible for 2x2 / stride-2
+  // "valid" pools after a ReLU or linear activation with an output of at least 2x2.
+  bool can_fuse_max_pool(const class MaxPooling2D& pool) const;
+  void set_fused_max_pool(bool on) { fused_pool_ = on; }
+  bool fused_max_pool() const { return fused_pool_; }
+
  private:
   int filters_;
   std::array<int, 2> kernel_size_;
@@ -52,6 +63,9 @@ class Conv2D : public Layer {
   kernels::ConvGeometry geom_;  // of the last forward()
   const Tensor* x_ = nullptr;
   Tensor y_, dz_, dx_, workspace_;
+  bool fused_pool_ = false;
+  Tensor pooled_;                // output when fused with a max pool
+  std::vector<int32_t> argmax_;  // chosen cell of each pool window, within its output plane
 };
 
 }  // namespace inkstone

@@ -48,7 +48,13 @@ class MaxPooling2D final : public Pooling2D {
   const Tensor& forward(const Tensor& x, Mode mode) override;
   const Tensor& backward(const Tensor& dy) override;
 
+  // Set by the model when the Conv2D below computes this pool fused into its own output
+  // (Conv2D::set_fused_max_pool): forward() and backward() then pass their argument through.
+  void set_passthrough(bool on) { passthrough_ = on; }
+  bool passthrough() const { return passthrough_; }
+
  private:
+  bool passthrough_ = false;
   std::vector<int32_t> argmax_;  // per output cell: index of the chosen input in its plane
 };
 

@@ -78,8 +78,35 @@ class Sequential {
   // Trainable column (Y, N for frozen, - for no parameters); totals at the bottom.
   std::string summary();
 
+  // Layer fusion (on by default): a Conv2D with a ReLU or linear activation followed by a 2x2 /
+  // stride-2 MaxPooling2D runs as one fused operation (see Conv2D::set_fused_max_pool), which
+  // never writes the full-size activation. Results are bit-identical either way; switching it
+  // off is for comparison and debugging.
+  void set_fusion(bool on) { fusion_ = on; }
+  bool fusion() const { return fusion_; }
+
+  // Profiling (off by default): wall time of every layer's forward and backward passes, of the
+  // loss and of the optimizer step, summed since profiling was switched on (which resets the
+  // figures; switching it off keeps them).
+  struct LayerTiming {
+    std::string name, type;
+    double forward_s = 0.0, backward_s = 0.0;
+  };
+  struct Profile {
+    std::vector<LayerTiming> layers;
+    double loss_s = 0.0, optimizer_s = 0.0;
+    int64_t forward_calls = 0, backward_calls = 0;
+  };
+  void set_profiling(bool on);
+  bool profiling() const { return profiling_; }
+  const Profile& profile() const { return profile_; }
+  // A table of the profile: per layer forward and backward milliseconds per call and share of
+  // the total.
+  std::string profile_report() const;
+
  private:
   void prepare_logits();
+  void plan_fusion();
   void refresh_params();
   Rng layer_rng(size_t index) const;
 
@@ -96,6 +123,9 @@ class Sequential {
   // range in params_.
   std::vector<Param*> params_;
   std::vector<size_t> param_end_;
+  bool fusion_ = true;
+  bool profiling_ = false;
+  Profile profile_;
 };
 
 }  // namespace inkstone
