@@ -47,6 +47,9 @@ inline void store(M m, float* p, V v) {
 inline void store_all(float* p, V v) {
   _mm512_storeu_ps(p, v);
 }
+inline V load_all(const float* p) {
+  return _mm512_loadu_ps(p);
+}
 inline V add(V a, V b) {
   return _mm512_add_ps(a, b);
 }
@@ -72,6 +75,9 @@ inline void store(M m, float* p, V v) {
 inline void store_all(float* p, V v) {
   _mm256_storeu_ps(p, v);
 }
+inline V load_all(const float* p) {
+  return _mm256_loadu_ps(p);
+}
 inline V add(V a, V b) {
   return _mm256_add_ps(a, b);
 }
@@ -93,6 +99,7 @@ inline void store_row(float* p, int n, V v, const float* end) {
 void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t ncols) {
   const int ow = g.out_w;
   const int64_t ohw = int64_t{g.out_h} * ow;
+  const float* plane_end = plane + int64_t{g.h} * g.w;
   // Taps column-major: the load masks depend only on q (and the chunk), so they are computed
   // once per q rather than per row (the mask arithmetic costs more than the copy on small
   // planes).
@@ -101,6 +108,7 @@ void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t
     // Lanes whose input column j0 + l + off lies inside the row; the others read as 0 without
     // touching memory (the load may start left of the row).
     const M first = lanes(-off, g.w - off);
+    const bool inside = off >= 0 && ow - 1 + off < g.w;  // every kept lane reads the row
     for (int p = 0; p < g.kh; ++p) {
       // The tap's segment [seg, seg + ohw) is written row after row, so a store may spill into
       // the rows after it: they are written next.
@@ -115,7 +123,9 @@ void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t
         }
         const float* s = plane + int64_t{ih} * g.w + off;
         if (ow <= kW) {  // one vector per row: the common small-plane case
-          store_row(d, ow, load(first, s), seg_end);
+          // With no padding in play the whole vector lies inside the plane: a plain load (the
+          // lanes past the row are never kept), which is much cheaper than a masked one.
+          store_row(d, ow, inside && s + kW <= plane_end ? load_all(s) : load(first, s), seg_end);
           continue;
         }
         for (int j0 = 0; j0 < ow; j0 += kW) {
