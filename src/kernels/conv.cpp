@@ -15,6 +15,7 @@
 #include "inkstone/tensor/error.hpp"
 #include "kernels/conv_kernels.hpp"
 #include "kernels/pool_kernels.hpp"
+#include "kernels/scratch_buffer.hpp"
 
 namespace inkstone::kernels {
 
@@ -219,35 +220,9 @@ struct PooledGrad {
   bool relu;
 };
 
-// Per-thread scratch for one chunk's column block and its [k, chunk*ohw] output/gradient block:
-// 64-byte aligned, grown on demand, reused across calls (steps are allocation-free).
-class Scratch {
- public:
-  Scratch() = default;
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { release(); }
-  float* get(int64_t floats) {
-    if (floats > capacity_) {
-      release();
-      data_ = static_cast<float*>(
-          ::operator new(static_cast<size_t>(floats) * sizeof(float), std::align_val_t(64)));
-      capacity_ = floats;
-    }
-    return data_;
-  }
-
- private:
-  void release() {
-    if (data_ != nullptr) ::operator delete(data_, std::align_val_t(64));
-    data_ = nullptr;
-    capacity_ = 0;
-  }
-  float* data_ = nullptr;
-  int64_t capacity_ = 0;
-};
-thread_local Scratch t_col;
-thread_local Scratch t_mat;
+// Per-thread blocks of one chunk: its column matrix and its [k, chunk*ohw] output/gradient.
+thread_local ScratchBuffer t_col;
+thread_local ScratchBuffer t_mat;
 
 // The batch is cut into chunks of whole images whose column block stays in L2, and the chunks
 // into a fixed number of groups (one weight-gradient partial each). Both depend on the geometry

@@ -28,6 +28,7 @@
 #include "inkstone/kernels/thread_pool.hpp"
 #include "inkstone/tensor/error.hpp"
 #include "kernels/gemm_internal.hpp"
+#include "kernels/scratch_buffer.hpp"
 
 namespace inkstone::kernels {
 
@@ -116,37 +117,8 @@ int64_t round_up(int64_t x, int64_t to) {
   return (x + to - 1) / to * to;
 }
 
-// Per-thread packing memory: 64-byte aligned, grown on demand, reused across calls.
-class Workspace {
- public:
-  Workspace() = default;
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-  ~Workspace() { release(); }
-
-  float* get(int64_t floats) {
-    if (floats > capacity_) {
-      release();
-      const int64_t grown = std::max(floats, capacity_ + capacity_ / 2);
-      data_ = static_cast<float*>(
-          ::operator new(static_cast<size_t>(grown) * sizeof(float), std::align_val_t(64)));
-      capacity_ = grown;
-    }
-    return data_;
-  }
-
- private:
-  void release() {
-    if (data_ != nullptr) ::operator delete(data_, std::align_val_t(64));
-    data_ = nullptr;
-    capacity_ = 0;
-  }
-
-  float* data_ = nullptr;
-  int64_t capacity_ = 0;
-};
-
-thread_local Workspace t_workspace;
+// Per-thread packing memory for the A and B blocks.
+thread_local ScratchBuffer t_workspace;
 
 // The product in "op" coordinates: op(A)(i, p) is a[i * lda + p], or a[p * lda + i] when ta.
 struct Problem {
