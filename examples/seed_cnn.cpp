@@ -2,10 +2,13 @@
 // Build: part of the CMake project (example_seed_cnn). Run: INKSTONE_DATA=/path ./example_seed_cnn
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "inkstone/inkstone.hpp"
 
-int main() try {
+int main(int argc, char** argv) try {
+  // Optional seed (weights and shuffling), default 1: ./example_seed_cnn [SEED]
+  const uint64_t seed = argc > 1 ? std::stoull(argv[1]) : 1;
   using namespace inkstone;
 
   // (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
@@ -30,7 +33,7 @@ int main() try {
   model.add(std::make_unique<Flatten>());
   model.add(std::make_unique<Dense>(64, Activation::kRelu));
   model.add(std::make_unique<Dense>(10, Activation::kSoftmax));
-  model.build(Shape{1, 28, 28});  // input_shape=(28, 28, 1), channels first
+  model.build(Shape{1, 28, 28}, seed);  // input_shape=(28, 28, 1), channels first
   std::printf("%s", model.summary().c_str());
 
   // model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
@@ -40,6 +43,7 @@ int main() try {
   FitOptions fit_options;
   fit_options.epochs = 5;
   fit_options.batch_size = 64;
+  fit_options.seed = seed;
   fit_options.validation = &mnist.test;
   fit_options.on_epoch = [](const EpochStats& s) {
     std::printf(
