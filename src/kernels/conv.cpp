@@ -3,6 +3,7 @@
 #include "inkstone/kernels/conv.hpp"
 
 #include <algorithm>
+#include <vector>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -391,7 +392,8 @@ void add_row_sums(const ConvGeometry& g, const float* dyt, int64_t ncols, double
 }
 
 // Pools every (image, channel) plane of the chunk block yt [k, (i1 - i0)*ohw] with 2x2 windows,
-// stride 2: pooled [n, k, out_h/2, out_w/2] and argmax (index within the conv output plane).
+// stride 2: pooled [n, k, out_h/2, out_w/2] and argmax (index within the conv output plane;
+// null for inference, where a one-row scratch takes the indices).
 void pool_chunk(const ConvGeometry& g, const float* yt, int64_t i0, int64_t i1, float* pooled,
                 int32_t* argmax) {
   const MaxPoolRowFn row_kernel = maxpool2x2_row_kernel();
@@ -399,13 +401,14 @@ void pool_chunk(const ConvGeometry& g, const float* yt, int64_t i0, int64_t i1, 
   const int64_t ncols = (i1 - i0) * ohw;
   const int ph = g.out_h / 2, pw = g.out_w / 2;
   const int64_t pohw = int64_t{ph} * pw;
+  std::vector<int32_t> row_arg(argmax == nullptr ? static_cast<size_t>(pw) : 0);
   for (int64_t img = i0; img < i1; ++img) {
     for (int64_t ch = 0; ch < g.k; ++ch) {
       const float* plane = yt + ch * ncols + (img - i0) * ohw;
       const int64_t at = (img * g.k + ch) * pohw;
       for (int i = 0; i < ph; ++i) {
         row_kernel(plane, 2 * i * g.out_w, g.out_w, pw, pooled + at + int64_t{i} * pw,
-                   argmax + at + int64_t{i} * pw);
+                   argmax != nullptr ? argmax + at + int64_t{i} * pw : row_arg.data());
       }
     }
   }
@@ -604,7 +607,6 @@ void conv2d_forward_maxpool(const ConvGeometry& g, const float* x, const float* 
                             const float* bias, bool relu, float* pooled, int32_t* argmax) {
   constexpr const char* kFn = "conv2d_forward_maxpool";
   check_forward_args(g, x, w, pooled, kFn);
-  check_ptr(argmax, kFn, "argmax");
   check_poolable(g, kFn);
   forward_impl(g, x, w, bias, relu, nullptr, pooled, argmax);
 }

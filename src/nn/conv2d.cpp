@@ -84,7 +84,7 @@ nlohmann::json Conv2D::config() const {
 
 // Forward: y = act(conv(x, W) + b); the kernel adds the bias (and applies a ReLU in the same
 // store), other activations run in place afterwards.
-const Tensor& Conv2D::forward(const Tensor& x, Mode /*mode*/) {
+const Tensor& Conv2D::forward(const Tensor& x, Mode mode) {
   const int64_t n = detail::check_batch(*this, x);
   geom_ = kernels::make_conv_geometry(
       static_cast<int>(n), static_cast<int>(input_shape_[0]), static_cast<int>(input_shape_[1]),
@@ -94,10 +94,15 @@ const Tensor& Conv2D::forward(const Tensor& x, Mode /*mode*/) {
   x_ = &x;
   if (fused_pool_) {
     pooled_.resize({n, filters_, geom_.out_h / 2, geom_.out_w / 2});
-    argmax_.resize(static_cast<size_t>(pooled_.numel()));
+    // Inference keeps no argmax (the pool's backward needs it, nothing else does).
+    if (mode == Mode::kTrain) {
+      argmax_.resize(static_cast<size_t>(pooled_.numel()));
+    } else {
+      std::vector<int32_t>().swap(argmax_);
+    }
     kernels::conv2d_forward_maxpool(geom_, x.data(), kernel_.value.data(),
                                     use_bias_ ? bias_.value.data() : nullptr, fused_relu,
-                                    pooled_.data(), argmax_.data());
+                                    pooled_.data(), mode == Mode::kTrain ? argmax_.data() : nullptr);
     return pooled_;
   }
   y_.resize(output_shape_.with_batch(n));
@@ -130,6 +135,10 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
   workspace_.resize({static_cast<int64_t>(kernels::conv2d_workspace_floats(geom_))});
   if (fused_pool_) {
     detail::check_grad(*this, dy, pooled_.shape());
+    if (argmax_.size() != static_cast<size_t>(pooled_.numel())) {
+      throw Error(detail::layer_label(*this) +
+                  ": backward needs a training-mode forward pass first (the last one was inference)");
+    }
     kernels::conv2d_backward_maxpool(geom_, x_->data(), dy.data(), pooled_.data(), argmax_.data(),
                                      activation_ == Activation::kRelu, kernel_.value.data(),
                                      kernel_.trainable ? kernel_.grad.data() : nullptr,

@@ -103,7 +103,8 @@ TEST(CliBench, TinyRunJson) {
   for (const char* b : {"1", "64", "1000"}) EXPECT_GT(j["infer_img_s"][b].get<double>(), 0) << b;
   EXPECT_GE(j["latency_us"]["calls"].get<int>(), 1000);
   EXPECT_GE(j["latency_us"]["p99"].get<double>(), j["latency_us"]["p50"].get<double>());
-  EXPECT_GT(j["peak_rss_mb"].get<double>(), 0);
+  EXPECT_GT(j["peak_rss_training_mb"].get<double>(), 0);
+  EXPECT_GE(j["peak_rss_mb"].get<double>(), j["peak_rss_training_mb"].get<double>());
 }
 
 TEST(CliBench, TinyRunText) {

@@ -369,6 +369,9 @@ TEST(Conv, FusedMaxPoolMatchesConvThenPool) {
     conv2d_forward_maxpool(g, x.data(), w.data(), b.data(), t.relu, p2.data(), a2.data());
     ASSERT_EQ(0, std::memcmp(p1.data(), p2.data(), sizeof(float) * pooled_n));
     ASSERT_EQ(a1, a2);
+    std::vector<float> p3(pooled_n, NAN);  // inference: no argmax kept, same values
+    conv2d_forward_maxpool(g, x.data(), w.data(), b.data(), t.relu, p3.data(), nullptr);
+    ASSERT_EQ(0, std::memcmp(p1.data(), p3.data(), sizeof(float) * pooled_n));
 
     std::vector<float> dy(out_size(g));
     maxpool_backward(pg, dp.data(), a1.data(), dy.data());

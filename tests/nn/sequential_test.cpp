@@ -362,6 +362,13 @@ TEST(Sequential, FusedConvPoolTrainsBitIdenticallyAndIsProfiled) {
     for (Param* p : m.params()) {
       for (int64_t k = 0; k < p->value.numel(); ++k) out.push_back(p->value[k]);
     }
+    const Tensor probs = m.predict(x);  // inference keeps no argmax in the fused layer
+    for (int64_t k = 0; k < probs.numel(); ++k) out.push_back(probs[k]);
+    if (fusion) {
+      Conv2D& conv = dynamic_cast<Conv2D&>(m.layer(0));
+      const Tensor& pooled = conv.forward(x, Mode::kInfer);
+      EXPECT_THROW(conv.backward(pooled), Error);
+    }
     return out;
   };
   const std::vector<float> fused = train(true), plain = train(false);

@@ -61,7 +61,8 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* dy, con
 // chunk's output is pooled while it is still in cache, so the full-size activation is never
 // written. pooled: [n, k, out_h/2, out_w/2] = exactly what maxpool_forward computes on
 // act(conv(x, w) + b); argmax: the index of the chosen cell within its conv output plane (the
-// first maximum in window order; a NaN wins). Needs out_h, out_w >= 2.
+// first maximum in window order; a NaN wins), may be null when no backward pass follows.
+// Needs out_h, out_w >= 2.
 void conv2d_forward_maxpool(const ConvGeometry& g, const float* x, const float* w,
                             const float* bias, bool relu, float* pooled, int32_t* argmax);
 // Its backward: dz = 0 except dz[argmax] = dpooled (times [pooled > 0] when relu), then dw, db
