@@ -58,7 +58,7 @@ void add_summary_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "summary",
       "Print a model's layers, output shapes and parameter counts.\n"
-      "MODEL is a .inks file, a preset (mlp, lenet5, seed-cnn) or a JSON spec file.");
+      "MODEL is a .inks file, a preset (mlp, lenet5, seed-cnn, fast-cnn) or a JSON spec file.");
   cmd->add_option("model", o->model, "Model file, preset name or spec file")->required();
   cmd->add_option("--input-shape", o->input_shape, "Input shape C,H,W for presets and specs")
       ->capture_default_str();

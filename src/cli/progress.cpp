@@ -14,7 +14,8 @@ std::string format_epoch_line(const EpochStats& s) {
                       s.val_accuracy);
     line.append(buf, static_cast<size_t>(n));
   }
-  n = std::snprintf(buf, sizeof buf, " - %.1f s - %.0f img/s", s.seconds, s.images_per_second);
+  n = std::snprintf(buf, sizeof buf, " - lr %.3g - %.1f s - %.0f img/s", s.lr, s.seconds,
+                    s.images_per_second);
   line.append(buf, static_cast<size_t>(n));
   return line;
 }

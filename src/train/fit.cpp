@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "inkstone/optim/optimizer.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone {
@@ -45,6 +46,13 @@ History fit(Sequential& model, const Dataset& train, const FitOptions& options) 
 
   BatchLoader loader(train, options.batch_size, options.shuffle, options.seed,
                      options.normalization);
+  Optimizer& optimizer = model.optimizer();
+  const float base_lr = optimizer.lr();
+  struct RestoreLr {  // also when a callback throws
+    Optimizer& o;
+    float lr;
+    ~RestoreLr() { o.set_lr(lr); }
+  } restore{optimizer, base_lr};
   History history;
   Tensor x;
   std::vector<int32_t> labels;
@@ -56,6 +64,9 @@ History fit(Sequential& model, const Dataset& train, const FitOptions& options) 
     const int64_t num_batches = loader.num_batches();
     while (loader.next(x, labels)) {
       to_model_shape(model, x);
+      const double t = epoch + static_cast<double>(batch) / static_cast<double>(num_batches);
+      optimizer.set_lr(
+          static_cast<float>(base_lr * options.lr_schedule.factor(t, options.epochs, num_batches)));
       Targets targets;
       targets.labels = labels.data();
       const StepResult r = model.train_step(x, targets);
@@ -84,6 +95,7 @@ History fit(Sequential& model, const Dataset& train, const FitOptions& options) 
     s.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
     s.train_seconds = seconds_since(t0);
     s.images_per_second = static_cast<double>(seen) / s.train_seconds;
+    s.lr = optimizer.lr();
     if (options.validation) {
       const EvalResult v = evaluate(model, *options.validation, 1000, options.normalization);
       s.has_validation = true;

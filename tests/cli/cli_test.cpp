@@ -92,6 +92,40 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(r.code, 2);
 }
 
+TEST(Cli, ScheduleAndSplitUsageErrorsExitTwo) {
+  auto r = run_cli("train --lr-schedule linear --no-download");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown lr schedule 'linear'"), std::string::npos) << r.err;
+  r = run_cli("train --lr-schedule cosine:warmup=-1 --no-download");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("warmup must be >= 0"), std::string::npos) << r.err;
+  r = run_cli("train --validate split --no-download");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--validation-split"), std::string::npos) << r.err;
+  r = run_cli("train --validation-split 1.5 --no-download");
+  EXPECT_EQ(r.code, 2);
+  r = run_cli("train --recipe slow --no-download");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("slow"), std::string::npos) << r.err;
+}
+
+TEST(Cli, RecipeSetsOptionsThatExplicitOnesOverride) {
+  const fs::path root = make_data("recipe", IdxSpec{});
+  // The fast recipe on tiny data, with its epochs overridden: the model and schedule are the
+  // recipe's, the epoch count is ours.
+  const auto r =
+      run_cli("train --recipe fast --epochs 1 --validation-split 0.25 --no-download --data " +
+              root.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Recipe: fast"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Model: fast-cnn"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("schedule onecycle:pct=0.2,div=10,final_div=100"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("1 epoch,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("val_accuracy"), std::string::npos) << r.out;  // the split, not "none"
+  EXPECT_EQ(r.out.find("Epoch 2/"), std::string::npos) << r.out;
+}
+
 TEST(Cli, UnknownDatasetAndModel) {
   expect_one_line_error(run_cli("train --dataset no-such-set --no-download"), "no-such-set");
   const fs::path root = make_data("ok", IdxSpec{});

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "inkstone/nn/loss.hpp"
 #include "inkstone/nn/spec.hpp"
@@ -102,6 +103,32 @@ TEST(Fit, SameSeedIsBitIdenticalOtherSeedIsNot) {
   ASSERT_EQ(wa.size(), wb.size());
   EXPECT_EQ(std::memcmp(wa.data(), wb.data(), wa.size() * sizeof(float)), 0);
   EXPECT_NE(std::memcmp(wa.data(), wc.data(), wa.size() * sizeof(float)), 0);
+}
+
+TEST(Fit, AppliesTheLearningRateScheduleAndRestoresTheBaseRate) {
+  const Dataset train = bars(128, 1);
+  Sequential m = small_cnn(5);
+  FitOptions opt;
+  opt.epochs = 2;
+  opt.batch_size = 32;  // 4 batches per epoch
+  opt.lr_schedule = LrSchedule::parse("step:every=1,gamma=0.5");
+  std::vector<double> lrs;
+  opt.on_epoch = [&](const EpochStats& s) { lrs.push_back(s.lr); };
+  fit(m, train, opt);
+  ASSERT_EQ(lrs.size(), 2u);
+  EXPECT_FLOAT_EQ(static_cast<float>(lrs[0]), 0.01f);
+  EXPECT_FLOAT_EQ(static_cast<float>(lrs[1]), 0.005f);
+  EXPECT_FLOAT_EQ(m.optimizer().lr(), 0.01f);
+  // A schedule changes the result: a constant-rate run ends elsewhere.
+  Sequential a = small_cnn(5), b = small_cnn(5);
+  FitOptions constant = opt;
+  constant.lr_schedule = LrSchedule{};
+  constant.on_epoch = nullptr;
+  opt.on_epoch = nullptr;
+  fit(a, train, opt);
+  fit(b, train, constant);
+  const auto wa = all_weights(a), wb = all_weights(b);
+  EXPECT_NE(std::memcmp(wa.data(), wb.data(), wa.size() * sizeof(float)), 0);
 }
 
 TEST(Fit, RejectsDataThatDoesNotFit) {

@@ -3,6 +3,7 @@
 // 188 MB as floats); batches are scaled to float when they are drawn (data/loader.hpp).
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace inkstone {
@@ -27,5 +28,11 @@ struct DatasetSplits {
   Dataset test;
   std::string note;
 };
+
+// Splits off the last `fraction` of a dataset's images (as Keras's validation_split does: no
+// shuffling, so the split is the same for every seed) and returns {first part, last part},
+// named "<name>[:n]" and "<name>[n:]". Throws Error unless 0 < fraction < 1 and both parts
+// hold at least one image.
+std::pair<Dataset, Dataset> split_tail(const Dataset& data, double fraction);
 
 }  // namespace inkstone

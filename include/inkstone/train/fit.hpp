@@ -9,6 +9,7 @@
 #include "inkstone/data/dataset.hpp"
 #include "inkstone/data/loader.hpp"
 #include "inkstone/nn/sequential.hpp"
+#include "inkstone/train/lr_schedule.hpp"
 
 namespace inkstone {
 
@@ -28,6 +29,7 @@ struct EpochStats {
   double seconds = 0;            // wall time of the epoch, validation included
   double train_seconds = 0;      // training batches only
   double images_per_second = 0;  // training images / train_seconds
+  double lr = 0;                 // learning rate of the epoch's last batch
 };
 
 struct BatchProgress {
@@ -43,7 +45,10 @@ struct FitOptions {
   int batch_size = 32;
   uint64_t seed = 1;  // shuffling order (weights are seeded by build())
   bool shuffle = true;
-  Normalization normalization;                         // how uint8 pixels become floats
+  Normalization normalization;  // how uint8 pixels become floats
+  // Scales the optimizer's learning rate (its value when fit starts) before every batch; the
+  // optimizer's learning rate is set back to that base value when fit returns.
+  LrSchedule lr_schedule;
   const Dataset* validation = nullptr;                 // evaluated after each epoch when set
   std::function<void(const BatchProgress&)> on_batch;  // after every batch
   std::function<void(const EpochStats&)> on_epoch;     // after every epoch
