@@ -3,12 +3,12 @@
 #include "inkstone/kernels/conv.hpp"
 
 #include <algorithm>
-#include <vector>
 #include <climits>
 #include <cstdint>
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "inkstone/kernels/cpu.hpp"
 #include "inkstone/kernels/gemm.hpp"
@@ -259,6 +259,7 @@ void im2col_images(const ConvGeometry& g, const TapRanges& taps, const float* x,
   const int64_t ncols = (i1 - i0) * ohw;
   const int64_t hw = int64_t{g.h} * g.w;
   const int64_t taps_n = int64_t{g.kh} * g.kw;
+  if (active_isa() == Isa::kAvx512 && conv_avx512::im2col_block(g, x, i0, i1, col)) return;
   const Im2colPlaneFn simd = simd_im2col(g);
   for (int64_t ch = 0; ch < g.c; ++ch) {
     for (int64_t img = i0; img < i1; ++img) {

@@ -136,6 +136,75 @@ void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t
   }
 }
 
+#if defined(__AVX512F__)
+// Unpadded, stride-1 convolutions: tap (p, q)'s segment is dst[s] = plane[p*w + q + off[s]] with
+// off[s] = (s / ow) * w + s % ow for s < ohw, the same offsets for every tap. Each 16-lane
+// vector of the segment reads a window of at most 32 floats (when its lanes span few row
+// breaks), so it is two loads and one two-source permute, with the window start and permute
+// indices computed once per block instead of per row and tap.
+bool im2col_block(const ConvGeometry& g, const float* x, int64_t i0, int64_t i1, float* col) {
+  constexpr int kMaxVectors = 64;
+  if (g.pad_top != 0 || g.pad_left != 0 || g.stride_h != 1 || g.stride_w != 1) return false;
+  const int ow = g.out_w;
+  const int ohw = g.out_h * ow;
+  const int vectors = (ohw + kW - 1) / kW;
+  if (vectors > kMaxVectors) return false;
+  int start[kMaxVectors];
+  __m512i perm[kMaxVectors];
+  for (int v = 0; v < vectors; ++v) {
+    alignas(64) int32_t idx[kW];
+    const int s0 = v * kW;
+    start[v] = (s0 / ow) * g.w + s0 % ow;
+    for (int l = 0; l < kW; ++l) {
+      const int s = s0 + l < ohw ? s0 + l : s0;
+      idx[l] = (s / ow) * g.w + s % ow - start[v];
+      if (idx[l] >= 2 * kW) return false;  // the lanes span too many row breaks
+    }
+    perm[v] = _mm512_load_si512(idx);
+  }
+  const M tail = lanes(0, ohw - (vectors - 1) * kW);
+  const int64_t hw = int64_t{g.h} * g.w;
+  const int64_t ncols = (i1 - i0) * ohw;
+  const int taps = g.kh * g.kw;
+  for (int64_t ch = 0; ch < g.c; ++ch) {
+    for (int64_t img = i0; img < i1; ++img) {
+      const float* plane = x + (img * g.c + ch) * hw;
+      const float* plane_end = plane + hw;
+      float* dst = col + ch * taps * ncols + (img - i0) * ohw;
+      for (int p = 0; p < g.kh; ++p) {
+        for (int q = 0; q < g.kw; ++q) {
+          const float* base = plane + p * g.w + q;
+          float* seg = dst + int64_t{p * g.kw + q} * ncols;
+          for (int v = 0; v < vectors; ++v) {
+            const float* w0 = base + start[v];
+            V lo, hi;
+            if (w0 + 2 * kW <= plane_end) {
+              lo = load_all(w0);
+              hi = load_all(w0 + kW);
+            } else {  // the window runs past the plane: keep only what lies inside it
+              const int64_t left = plane_end - w0;
+              lo = load(lanes(0, static_cast<int>(left)), w0);
+              hi = load(lanes(0, static_cast<int>(left - kW)), w0 + kW);
+            }
+            const V out = _mm512_permutex2var_ps(lo, perm[v], hi);
+            if (v + 1 < vectors) {
+              store_all(seg + v * kW, out);
+            } else {
+              store(tail, seg + v * kW, out);
+            }
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+#else
+bool im2col_block(const ConvGeometry&, const float*, int64_t, int64_t, float*) {
+  return false;
+}
+#endif
+
 void col2im_plane(const ConvGeometry& g, const float* src, int64_t ncols, float* plane) {
   const int ow = g.out_w;
   const float* plane_end = plane + int64_t{g.h} * g.w;  // rows are stored in order: may spill

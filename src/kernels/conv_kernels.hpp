@@ -15,10 +15,14 @@ namespace inkstone::kernels {
 //   im2col_plane: block[(p,q), i*ow + j] = plane[i*sh + p - pad_top, j + q - pad_left] (0 outside)
 //   col2im_plane: plane[ih, iw] = sum over taps (p,q) in order of the block entries that im2col
 //                 would have copied from (ih, iw); overwrites the plane (no read-modify-write).
-#define INK_CONV_DECLARE(ns)                                                               \
-  namespace ns {                                                                           \
-  void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t ncols); \
-  void col2im_plane(const ConvGeometry& g, const float* src, int64_t ncols, float* plane); \
+//   im2col_block: the whole column block of images [i0, i1) of x (all channels), as
+//                 im2col_plane would write it plane by plane; returns false (writing nothing)
+//                 when the geometry is not one it handles (then use im2col_plane).
+#define INK_CONV_DECLARE(ns)                                                                    \
+  namespace ns {                                                                                \
+  void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t ncols);      \
+  void col2im_plane(const ConvGeometry& g, const float* src, int64_t ncols, float* plane);      \
+  bool im2col_block(const ConvGeometry& g, const float* x, int64_t i0, int64_t i1, float* col); \
   }
 INK_CONV_DECLARE(conv_avx2)
 INK_CONV_DECLARE(conv_avx512)

@@ -130,6 +130,12 @@ const std::vector<Case> kCases = {
     {2, 2, 20, 37, 3, 3, 3, 1, 1, true},    // rows wider than one 16-lane vector
     {2, 3, 19, 40, 2, 3, 5, 2, 1, false},   // vertical stride only, wide rows
     {1, 2, 9, 18, 2, 7, 7, 1, 1, true},     // padding of 3 on each side
+    // Unpadded stride-1 geometries of the permuting block im2col (AVX-512) and its fallbacks:
+    {2, 3, 28, 28, 4, 5, 5, 1, 1, false},  // fast-cnn conv1-like: 24x24 output, 36 vectors
+    {3, 2, 12, 12, 3, 5, 5, 1, 1, false},  // fast-cnn conv2-like: 8x8 output
+    {2, 2, 5, 5, 2, 3, 3, 1, 1, false},    // seed-CNN conv3-like: 3x3 output, window at plane end
+    {1, 2, 40, 40, 2, 3, 3, 1, 1, false},  // 38x38 output: too many vectors, plane kernel
+    {2, 2, 8, 9, 2, 7, 7, 1, 1, false},    // 2x3 output: lanes span too many row breaks
 };
 
 struct IsaGuard {
