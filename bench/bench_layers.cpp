@@ -44,7 +44,7 @@ struct ConvShape {
 const ConvShape kConvs[] = {
     {"conv1", 1, 28, 28, 32}, {"conv2", 32, 13, 13, 64}, {"conv3", 64, 5, 5, 64}};
 
-enum class Pass { kForward, kBackwardData, kBackwardWeights };
+enum class Pass { kForward, kBackwardData, kBackwardWeights, kForwardPoolTrain, kForwardPoolInfer };
 
 void bm_conv(benchmark::State& state, Pass pass) {
   const ConvShape& s = kConvs[state.range(0)];
@@ -55,6 +55,7 @@ void bm_conv(benchmark::State& state, Pass pass) {
   const auto dy = random_vec(size_t(g.n) * g.k * g.out_h * g.out_w, 4);
   std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(b.size());
   std::vector<float> ws(ik::conv2d_workspace_floats(g));
+  std::vector<int32_t> argmax(dy.size() / 4);
   for (auto _ : state) {
     switch (pass) {
       case Pass::kForward:
@@ -68,6 +69,12 @@ void bm_conv(benchmark::State& state, Pass pass) {
       case Pass::kBackwardWeights:
         ik::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data(), ws.data());
         benchmark::DoNotOptimize(dw.data());
+        break;
+      case Pass::kForwardPoolTrain:
+      case Pass::kForwardPoolInfer:
+        ik::conv2d_forward_maxpool(g, x.data(), w.data(), b.data(), /*relu=*/true, y.data(),
+                                   pass == Pass::kForwardPoolTrain ? argmax.data() : nullptr);
+        benchmark::DoNotOptimize(y.data());
         break;
     }
     benchmark::ClobberMemory();
@@ -88,6 +95,16 @@ void BM_ConvBackwardData(benchmark::State& state) {
 void BM_ConvBackwardWeights(benchmark::State& state) {
   bm_conv(state, Pass::kBackwardWeights);
 }
+// The forward pass as the seed CNN runs it: bias, ReLU and the 2x2 max pool fused (conv1 and
+// conv2, the ones followed by a pool), with the argmax kept (training) or not (inference).
+void BM_ConvForwardPoolTrain(benchmark::State& state) {
+  bm_conv(state, Pass::kForwardPoolTrain);
+}
+void BM_ConvForwardPoolInfer(benchmark::State& state) {
+  bm_conv(state, Pass::kForwardPoolInfer);
+}
+BENCHMARK(BM_ConvForwardPoolTrain)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ConvForwardPoolInfer)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ConvForward)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ConvBackwardData)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ConvBackwardWeights)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond)->UseRealTime();

@@ -24,3 +24,4 @@
 #include "inkstone/tensor/error.hpp"
 #include "inkstone/tensor/tensor.hpp"
 #include "inkstone/train/fit.hpp"
+#include "inkstone/train/lr_schedule.hpp"

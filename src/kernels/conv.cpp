@@ -213,6 +213,25 @@ Col2imPlaneFn simd_col2im(const ConvGeometry& g) {
   }
 }
 
+using DirectC1Fn = void (*)(const ConvGeometry&, const float*, const float*, const float*, bool,
+                            int, int, float*, int64_t);
+
+// The direct single-channel convolution for the active ISA, or null when it does not apply
+// (several input channels, strides, padding, or the scalar ISA level).
+DirectC1Fn simd_direct_c1(const ConvGeometry& g) {
+  if (g.c != 1 || g.stride_h != 1 || g.stride_w != 1 || g.pad_top != 0 || g.pad_left != 0) {
+    return nullptr;
+  }
+  switch (active_isa()) {
+    case Isa::kAvx512:
+      return conv_avx512::direct_c1_rows;
+    case Isa::kAvx2:
+      return conv_avx2::direct_c1_rows;
+    default:
+      return nullptr;
+  }
+}
+
 // The gradient of a convolution's output as a fused max pool hands it back.
 struct PooledGrad {
   const float* dpooled;
@@ -470,9 +489,59 @@ size_t conv2d_workspace_floats(const ConvGeometry& g) {
 
 namespace {
 
+thread_local std::vector<int32_t> t_row_arg;
+
+// Forward of a single-channel convolution by direct_c1_rows, image by image (im2col would copy
+// each pixel kh*kw times for a GEMM with a depth of only kh*kw). With a fused pool, two output
+// rows of every filter at a time are computed into an L1-sized block and pooled from there.
+void forward_direct_c1(const ConvGeometry& g, DirectC1Fn direct, const float* x, const float* w,
+                       const float* bias, bool relu, float* y, float* pooled, int32_t* argmax) {
+  const int64_t hw = int64_t{g.h} * g.w;
+  const int64_t ohw = int64_t{g.out_h} * g.out_w;
+  const int ow = g.out_w, ph = g.out_h / 2, pw = g.out_w / 2;
+  const int64_t pohw = int64_t{ph} * pw;
+  const MaxPoolRowFn row_kernel = pooled != nullptr ? maxpool2x2_row_kernel() : nullptr;
+  const bool pool_in_registers = active_isa() == Isa::kAvx512;
+  parallel_for(g.n, 1, [&](int64_t n0, int64_t n1) {
+    // The image is copied so that the last vector of its last row may read past it.
+    constexpr int64_t kSlack = 16;
+    float* plane = t_col.get(hw + kSlack);
+    zero_floats(plane + hw, kSlack);
+    float* rows = pooled != nullptr ? t_mat.get(int64_t{g.k} * 2 * ow) : nullptr;
+    if (pooled != nullptr && argmax == nullptr) t_row_arg.resize(static_cast<size_t>(pw));
+    for (int64_t img = n0; img < n1; ++img) {
+      copy_floats(plane, x + img * hw, hw);
+      if (pooled == nullptr) {
+        direct(g, plane, w, bias, relu, 0, g.out_h, y + img * g.k * ohw, ohw);
+        continue;
+      }
+      if (pool_in_registers && conv_avx512::direct_c1_pool_image(
+                                   g, plane, w, bias, relu, pooled + img * g.k * pohw,
+                                   argmax != nullptr ? argmax + img * g.k * pohw : nullptr)) {
+        continue;
+      }
+      for (int i = 0; i < ph; ++i) {
+        direct(g, plane, w, bias, relu, 2 * i, 2 * i + 2, rows, 2 * ow);
+        for (int64_t ch = 0; ch < g.k; ++ch) {
+          const int64_t at = (img * g.k + ch) * pohw + int64_t{i} * pw;
+          int32_t* arg = argmax != nullptr ? argmax + at : t_row_arg.data();
+          row_kernel(rows + ch * 2 * ow, 0, ow, pw, pooled + at, arg);
+          if (argmax != nullptr) {  // indices into the whole output plane, not the two rows
+            for (int j = 0; j < pw; ++j) arg[j] += 2 * i * ow;
+          }
+        }
+      }
+    }
+  });
+}
+
 // Forward over the chunks; `pooled`/`argmax` non-null: 2x2 max pool fused into the store.
 void forward_impl(const ConvGeometry& g, const float* x, const float* w, const float* bias,
                   bool relu, float* y, float* pooled, int32_t* argmax) {
+  if (const DirectC1Fn direct = simd_direct_c1(g)) {
+    forward_direct_c1(g, direct, x, w, bias, relu, y, pooled, argmax);
+    return;
+  }
   const ChunkPlan plan = plan_chunks(g);
   const int kdim = g.c * g.kh * g.kw;
   const int64_t ohw = int64_t{g.out_h} * g.out_w;

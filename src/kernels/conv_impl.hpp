@@ -53,6 +53,15 @@ inline V load_all(const float* p) {
 inline V add(V a, V b) {
   return _mm512_add_ps(a, b);
 }
+inline V fmadd(V a, V b, V c) {
+  return _mm512_fmadd_ps(a, b, c);
+}
+inline V set1(float v) {
+  return _mm512_set1_ps(v);
+}
+inline V max_ps(V a, V b) {
+  return _mm512_max_ps(a, b);
+}  // a > b ? a : b
 #else
 constexpr int kW = 8;
 using V = __m256;
@@ -81,6 +90,15 @@ inline V load_all(const float* p) {
 inline V add(V a, V b) {
   return _mm256_add_ps(a, b);
 }
+inline V fmadd(V a, V b, V c) {
+  return _mm256_fmadd_ps(a, b, c);
+}
+inline V set1(float v) {
+  return _mm256_set1_ps(v);
+}
+inline V max_ps(V a, V b) {
+  return _mm256_max_ps(a, b);
+}  // a > b ? a : b
 #endif
 
 // Stores the first n (> 0) lanes of v at p, where p + kW may run past the row but [p, end) is
@@ -135,6 +153,218 @@ void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t
     }
   }
 }
+
+namespace {
+
+// One output vector of a direct convolution: `lanes` columns of output row `row` from column j0.
+struct OutVec {
+  int row, j0, lanes;
+};
+
+// G filters x S output vectors of a direct single-channel convolution, register-blocked as a
+// GEMM micro-kernel is: per tap, S shifted input vectors and G broadcast weights feed G*S fused
+// multiply-adds (loads per FMA: (G + S) / (G * S)).
+template <int G, int S>
+inline void direct_c1_accumulate(const ConvGeometry& g, const float* plane, const float* w,
+                                 const OutVec* vec, V (&acc)[G][S]) {
+  const int taps = g.kh * g.kw;
+  for (int f = 0; f < G; ++f)
+    for (int s = 0; s < S; ++s) acc[f][s] = zero();
+  for (int p = 0; p < g.kh; ++p) {
+    const float* src[S];
+    for (int s = 0; s < S; ++s) src[s] = plane + int64_t{vec[s].row + p} * g.w + vec[s].j0;
+    for (int q = 0; q < g.kw; ++q) {
+      V xv[S];
+      for (int s = 0; s < S; ++s) xv[s] = load_all(src[s] + q);
+      const float* wt = w + p * g.kw + q;
+      for (int f = 0; f < G; ++f) {
+        const V wv = set1(wt[f * taps]);
+        for (int s = 0; s < S; ++s) acc[f][s] = fmadd(wv, xv[s], acc[f][s]);
+      }
+    }
+  }
+}
+
+// act(acc + b): ReLU as max(z, 0) = (0 > z ? 0 : z), std::max's NaN and zero-sign behaviour.
+inline V bias_act(V acc, V b, bool relu) {
+  const V v = add(acc, b);
+  return relu ? max_ps(zero(), v) : v;
+}
+
+// G filters x S output vectors of a direct single-channel convolution, register-blocked as a
+// GEMM micro-kernel is: per tap, S shifted input vectors and G broadcast weights feed G*S fused
+// multiply-adds (loads per FMA: (G + S) / (G * S)).
+template <int G, int S>
+void direct_c1_block(const ConvGeometry& g, const float* plane, const float* w, const float* bias,
+                     bool relu, const OutVec* vec, int r0, int r1, float* out, int64_t out_stride) {
+  const int ow = g.out_w;
+  V acc[G][S];
+  direct_c1_accumulate<G, S>(g, plane, w, vec, acc);
+  for (int f = 0; f < G; ++f) {
+    const V b = set1(bias != nullptr ? bias[f] : 0.0f);
+    float* plane_out = out + f * out_stride;
+    const float* end = plane_out + int64_t{r1 - r0} * ow;
+    for (int s = 0; s < S; ++s) {
+      // A row's last vector may spill into the next row of the same filter (written later);
+      // only the block's very last vector is masked.
+      store_row(plane_out + int64_t{vec[s].row - r0} * ow + vec[s].j0, vec[s].lanes,
+                bias_act(acc[f][s], b, relu), end);
+    }
+  }
+}
+
+#if defined(__AVX512F__)
+constexpr int kDirectFilters = 4;  // 16 accumulators + 4 inputs + 1 weight of 32 registers
+#else
+constexpr int kDirectFilters = 2;  // 8 accumulators + 4 inputs + 1 weight of 16 registers
+#endif
+constexpr int kDirectVectors = 4;
+
+}  // namespace
+
+// Filter groups outermost, so that the stores of one group run along its own few output planes
+// (interleaving the rows of every filter scatters small writes over all planes, which costs
+// read-for-ownership traffic once the output no longer fits in cache).
+void direct_c1_rows(const ConvGeometry& g, const float* plane, const float* w, const float* bias,
+                    bool relu, int r0, int r1, float* out, int64_t out_stride) {
+  const int taps = g.kh * g.kw;
+  for (int f = 0; f < g.k;) {
+    const int group = g.k - f >= kDirectFilters ? kDirectFilters : 1;
+    const float* wf = w + int64_t{f} * taps;
+    const float* bf = bias != nullptr ? bias + f : nullptr;
+    float* of = out + f * out_stride;
+    // The output vectors of rows [r0, r1) in order, kDirectVectors at a time.
+    OutVec vec[kDirectVectors];
+    int n = 0;
+    const auto flush = [&] {
+      if (n == 0) return;
+      if (group == kDirectFilters) {
+        switch (n) {
+          case 1:
+            direct_c1_block<kDirectFilters, 1>(g, plane, wf, bf, relu, vec, r0, r1, of, out_stride);
+            break;
+          case 2:
+            direct_c1_block<kDirectFilters, 2>(g, plane, wf, bf, relu, vec, r0, r1, of, out_stride);
+            break;
+          case 3:
+            direct_c1_block<kDirectFilters, 3>(g, plane, wf, bf, relu, vec, r0, r1, of, out_stride);
+            break;
+          default:
+            direct_c1_block<kDirectFilters, 4>(g, plane, wf, bf, relu, vec, r0, r1, of, out_stride);
+            break;
+        }
+      } else {
+        switch (n) {
+          case 1:
+            direct_c1_block<1, 1>(g, plane, wf, bf, relu, vec, r0, r1, of, out_stride);
+            break;
+          case 2:
+            direct_c1_block<1, 2>(g, plane, wf, bf, relu, vec, r0, r1, of, out_stride);
+            break;
+          case 3:
+            direct_c1_block<1, 3>(g, plane, wf, bf, relu, vec, r0, r1, of, out_stride);
+            break;
+          default:
+            direct_c1_block<1, 4>(g, plane, wf, bf, relu, vec, r0, r1, of, out_stride);
+            break;
+        }
+      }
+      n = 0;
+    };
+    for (int r = r0; r < r1; ++r) {
+      for (int j0 = 0; j0 < g.out_w; j0 += kW) {
+        vec[n++] = OutVec{r, j0, g.out_w - j0 < kW ? g.out_w - j0 : kW};
+        if (n == kDirectVectors) flush();
+      }
+    }
+    flush();
+    f += group;
+  }
+}
+
+#if defined(__AVX512F__)
+namespace {
+
+// Takes c where best is not NaN and !(c <= best): c > best, or c is NaN (the pool kernels' rule:
+// ties keep the first cell, the first NaN wins).
+inline void take_max(V c, __m512i ci, V& best, __m512i& bi) {
+  const M ordered = _mm512_cmp_ps_mask(best, best, _CMP_ORD_Q);
+  const M t = _mm512_mask_cmp_ps_mask(ordered, c, best, _CMP_NLE_UQ);
+  best = _mm512_mask_mov_ps(best, t, c);
+  bi = _mm512_mask_mov_epi32(bi, t, ci);
+}
+
+// G filters of pooled row i: output rows 2i and 2i+1 as two vectors each (columns [0, 16) and
+// [16, out_w)), activated, then pooled in registers exactly as maxpool2x2_row_avx512 pools them.
+template <int G>
+void direct_c1_pool_block(const ConvGeometry& g, const float* plane, const float* w,
+                          const float* bias, bool relu, int i, float* pooled, int32_t* argmax,
+                          int64_t pohw) {
+  const int ow = g.out_w, pw = ow / 2;
+  const OutVec vec[4] = {
+      {2 * i, 0, kW}, {2 * i, kW, ow - kW}, {2 * i + 1, 0, kW}, {2 * i + 1, kW, ow - kW}};
+  V acc[G][4];
+  direct_c1_accumulate<G, 4>(g, plane, w, vec, acc);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i i00 = _mm512_add_epi32(_mm512_set1_epi32(2 * i * ow), even);
+  const M out = lanes(0, pw);
+  for (int f = 0; f < G; ++f) {
+    const V b = set1(bias != nullptr ? bias[f] : 0.0f);
+    const V a0 = bias_act(acc[f][0], b, relu), a1 = bias_act(acc[f][1], b, relu);
+    const V b0 = bias_act(acc[f][2], b, relu), b1 = bias_act(acc[f][3], b, relu);
+    V best = _mm512_permutex2var_ps(a0, even, a1);
+    __m512i bi = i00;
+    take_max(_mm512_permutex2var_ps(a0, odd, a1), _mm512_add_epi32(i00, _mm512_set1_epi32(1)), best,
+             bi);
+    take_max(_mm512_permutex2var_ps(b0, even, b1), _mm512_add_epi32(i00, _mm512_set1_epi32(ow)),
+             best, bi);
+    take_max(_mm512_permutex2var_ps(b0, odd, b1), _mm512_add_epi32(i00, _mm512_set1_epi32(ow + 1)),
+             best, bi);
+    const int64_t at = f * pohw + int64_t{i} * pw;
+    if (i + 1 < g.out_h / 2) {
+      // Full stores (the lanes past this pooled row land on the next one, written next): a
+      // masked store to memory outside the cache is many times slower on AMD's cores.
+      store_all(pooled + at, best);
+      if (argmax != nullptr) _mm512_storeu_si512(argmax + at, bi);
+    } else {
+      store(out, pooled + at, best);
+      if (argmax != nullptr) _mm512_mask_storeu_epi32(argmax + at, out, bi);
+    }
+  }
+}
+
+}  // namespace
+
+bool direct_c1_pool_image(const ConvGeometry& g, const float* plane, const float* w,
+                          const float* bias, bool relu, float* pooled, int32_t* argmax) {
+  if (g.out_w <= kW || g.out_w > 2 * kW) return false;
+  const int taps = g.kh * g.kw, ph = g.out_h / 2;
+  const int64_t pohw = int64_t{ph} * (g.out_w / 2);
+  // Filter groups outermost: each group's pooled rows are written along its own planes.
+  for (int f = 0; f < g.k;) {
+    const int group = g.k - f >= kDirectFilters ? kDirectFilters : 1;
+    const float* wf = w + int64_t{f} * taps;
+    const float* bf = bias != nullptr ? bias + f : nullptr;
+    float* pf = pooled + f * pohw;
+    int32_t* af = argmax != nullptr ? argmax + f * pohw : nullptr;
+    for (int i = 0; i < ph; ++i) {
+      if (group == kDirectFilters) {
+        direct_c1_pool_block<kDirectFilters>(g, plane, wf, bf, relu, i, pf, af, pohw);
+      } else {
+        direct_c1_pool_block<1>(g, plane, wf, bf, relu, i, pf, af, pohw);
+      }
+    }
+    f += group;
+  }
+  return true;
+}
+#else
+bool direct_c1_pool_image(const ConvGeometry&, const float*, const float*, const float*, bool,
+                          float*, int32_t*) {
+  return false;
+}
+#endif
 
 #if defined(__AVX512F__)
 // Unpadded, stride-1 convolutions: tap (p, q)'s segment is dst[s] = plane[p*w + q + off[s]] with

@@ -18,11 +18,30 @@ namespace inkstone::kernels {
 //   im2col_block: the whole column block of images [i0, i1) of x (all channels), as
 //                 im2col_plane would write it plane by plane; returns false (writing nothing)
 //                 when the geometry is not one it handles (then use im2col_plane).
+//   direct_c1_rows: direct convolution of one single-channel image (g.c == 1, stride 1, no
+//                 padding) for output rows [r0, r1) of every filter:
+//                   out[f * out_stride + (r - r0) * out_w + j]
+//                     = act(sum over taps t = p*kw + q in order of w[f, t] * plane[(r+p)*w + j+q]
+//                           + bias[f])
+//                 each sum formed from zero with one fused multiply-add per tap, as the GEMM
+//                 forms it (so the results are bit-identical to im2col + GEMM); act is
+//                 max(z, 0) when relu, else the identity; bias may be null. `plane` must be
+//                 readable for h*w + 16 floats (the last vector of a row reads past it).
+//   direct_c1_pool_image: direct_c1_rows over the whole image followed by the 2x2 / stride-2
+//                 max pool, as maxpool2x2_row pools (same values, same argmax into the whole
+//                 output plane): pooled[f, i, j] of the image's [k, out_h/2, out_w/2] block,
+//                 argmax likewise (argmax may be null). Returns false, writing nothing, where it
+//                 does not apply (AVX-512 only, for 16 < out_w <= 32).
 #define INK_CONV_DECLARE(ns)                                                                    \
   namespace ns {                                                                                \
   void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t ncols);      \
   void col2im_plane(const ConvGeometry& g, const float* src, int64_t ncols, float* plane);      \
   bool im2col_block(const ConvGeometry& g, const float* x, int64_t i0, int64_t i1, float* col); \
+  void direct_c1_rows(const ConvGeometry& g, const float* plane, const float* w,                \
+                      const float* bias, bool relu, int r0, int r1, float* out,                 \
+                      int64_t out_stride);                                                      \
+  bool direct_c1_pool_image(const ConvGeometry& g, const float* plane, const float* w,          \
+                            const float* bias, bool relu, float* pooled, int32_t* argmax);      \
   }
 INK_CONV_DECLARE(conv_avx2)
 INK_CONV_DECLARE(conv_avx512)

@@ -397,6 +397,47 @@ TEST(Conv, FusedMaxPoolMatchesConvThenPool) {
   EXPECT_THROW(conv2d_forward_maxpool(tiny, &v, &v, nullptr, true, &v, &a), Error);
 }
 
+// A single input channel takes the direct kernel; the same images as channel 0 of a two-channel
+// input whose channel 1 and its weights are zero take im2col + GEMM. Both sum the taps in the
+// same order from zero, so outputs, pooled values and argmax agree bit for bit.
+TEST(Conv, DirectSingleChannelMatchesGemmPath) {
+  for (Isa isa : isas()) {
+    if (isa == Isa::kScalar) continue;  // the scalar level has no direct kernel
+    IsaGuard guard;
+    set_isa(isa);
+    for (const int kernel : {3, 5}) {
+      for (const int n : {1, 7}) {
+        SCOPED_TRACE(std::string(isa_name(isa)) + " kernel=" + std::to_string(kernel) +
+                     " n=" + std::to_string(n));
+        const ConvGeometry g1 = make_conv_geometry(n, 1, 28, 27, 20, kernel, kernel, 1, 1, false);
+        const ConvGeometry g2 = make_conv_geometry(n, 2, 28, 27, 20, kernel, kernel, 1, 1, false);
+        const auto x1 = random_vec(in_size(g1), 61);
+        const auto w1 = random_vec(w_size(g1), 62);
+        const auto b = random_vec(size_t(g1.k), 63);
+        const int64_t hw = int64_t{g1.h} * g1.w, taps = int64_t{kernel} * kernel;
+        std::vector<float> x2(in_size(g2), 0.0f), w2(w_size(g2), 0.0f);
+        for (int64_t i = 0; i < n; ++i)
+          std::copy(x1.begin() + i * hw, x1.begin() + (i + 1) * hw, x2.begin() + i * 2 * hw);
+        for (int64_t f = 0; f < g1.k; ++f)
+          std::copy(w1.begin() + f * taps, w1.begin() + (f + 1) * taps, w2.begin() + f * 2 * taps);
+        for (const bool relu : {false, true}) {
+          std::vector<float> y1(out_size(g1), NAN), y2(out_size(g2), NAN);
+          conv2d_forward_relu(g1, x1.data(), w1.data(), b.data(), relu, y1.data());
+          conv2d_forward_relu(g2, x2.data(), w2.data(), b.data(), relu, y2.data());
+          EXPECT_EQ(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)), 0);
+        }
+        const size_t pooled_n = size_t(n) * g1.k * (g1.out_h / 2) * (g1.out_w / 2);
+        std::vector<float> p1(pooled_n, NAN), p2(pooled_n, NAN);
+        std::vector<int32_t> a1(pooled_n, -1), a2(pooled_n, -2);
+        conv2d_forward_maxpool(g1, x1.data(), w1.data(), b.data(), true, p1.data(), a1.data());
+        conv2d_forward_maxpool(g2, x2.data(), w2.data(), b.data(), true, p2.data(), a2.data());
+        EXPECT_EQ(std::memcmp(p1.data(), p2.data(), pooled_n * sizeof(float)), 0);
+        EXPECT_EQ(a1, a2);
+      }
+    }
+  }
+}
+
 TEST(Conv, RejectsBadGeometryAndArguments) {
   EXPECT_THROW(make_conv_geometry(1, 1, 2, 2, 1, 3, 3, 1, 1, false), Error);  // kernel too big
   EXPECT_THROW(make_conv_geometry(0, 1, 5, 5, 1, 3, 3, 1, 1, false), Error);
