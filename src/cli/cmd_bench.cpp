@@ -322,8 +322,9 @@ void add_bench_command(CLI::App& app) {
       "train_images, test_images, data_load_s, epoch_s [per epoch], epoch_s_median, train_img_s,\n"
       "test_accuracy, infer_seconds, infer_img_s {\"1\", \"64\", \"1000\"}, latency_us {p50, p99,\n"
       "calls}, peak_rss_training_mb and peak_rss_mb (MiB).");
-  cmd->add_option("--model", o->model,
-                  "Preset (mlp, lenet5, seed-cnn, fast-cnn) or a JSON spec file (see docs/model.md)")
+  cmd->add_option(
+         "--model", o->model,
+         "Preset (mlp, lenet5, seed-cnn, fast-cnn) or a JSON spec file (see docs/model.md)")
       ->capture_default_str();
   cmd->add_option("--dataset", o->dataset, "Dataset: mnist, fashion-mnist, mnist-10k")
       ->capture_default_str();

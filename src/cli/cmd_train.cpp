@@ -102,12 +102,11 @@ nlohmann::json profile_json(const Sequential::Profile& p) {
           {"backward_calls", p.backward_calls}};
 }
 
-void run_train(const TrainOptions& o) {
+void run_train(const TrainOptions& o, const LrSchedule& schedule) {
   const auto start = std::chrono::steady_clock::now();
   const auto seconds_since_start = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  const LrSchedule schedule = LrSchedule::parse(o.lr_schedule);
   const std::string validate =
       !o.validate.empty() ? o.validate : (o.validation_split > 0 ? "split" : "test");
   DatasetSplits data = load_splits(o.dataset, o.data_dir, !o.no_download);
@@ -303,12 +302,13 @@ void add_train_command(CLI::App& app) {
     if (o->validate == "split" && o->validation_split <= 0) {
       throw CLI::ValidationError("--validate split needs --validation-split F (e.g. 0.1)");
     }
+    LrSchedule schedule;
     try {
-      LrSchedule::parse(o->lr_schedule);
+      schedule = LrSchedule::parse(o->lr_schedule);
     } catch (const Error& e) {
       throw CLI::ValidationError("--lr-schedule", e.what());
     }
-    run_train(*o);
+    run_train(*o, schedule);
   });
 }
 
