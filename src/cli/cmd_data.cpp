@@ -1,11 +1,16 @@
-// inkstone data: list the known datasets, describe where one is found, download one.
+// inkstone data: list the known datasets, describe where one is found, download one, show
+// samples (optionally augmented) as a PNG grid.
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/helpers.hpp"
+#include "inkstone/data/augment.hpp"
 #include "inkstone/data/download.hpp"
+#include "inkstone/data/image.hpp"
+#include "inkstone/data/loader.hpp"
 #include "inkstone/data/registry.hpp"
 #include "inkstone/tensor/error.hpp"
 
@@ -20,6 +25,51 @@ struct DataCommandOptions {
   bool no_verify = false;
   bool no_fallback = false;
 };
+
+struct ShowOptions {
+  std::string name;
+  std::string data_dir;
+  std::string split = "train";
+  std::string augment;
+  std::string out = "samples.png";
+  int count = 64;
+  int cols = 8;
+  int64_t start = 0;
+  int epoch = 0;
+  int scale = 2;
+  uint64_t seed = 1;
+  bool invert = false;
+};
+
+void run_show(const ShowOptions& o) {
+  AugmentOptions aug;
+  try {
+    aug = AugmentOptions::parse(o.augment);
+  } catch (const Error& e) {
+    throw CLI::ValidationError("--augment", e.what());
+  }
+  const DatasetSplits splits = load_splits(o.name, o.data_dir, /*allow_download=*/false);
+  const Dataset& d = o.split == "test" ? splits.test : splits.train;
+  if (o.start >= d.size()) {
+    throw Error("--start " + std::to_string(o.start) + " is past the end of " + d.name + " (" +
+                std::to_string(d.size()) + " images)");
+  }
+  if (d.channels != 1) throw Error(d.name + ": only single-channel datasets can be shown");
+  const int64_t count = std::min<int64_t>(o.count, d.size() - o.start);
+  std::vector<std::vector<uint8_t>> images(static_cast<size_t>(count));
+  std::vector<const uint8_t*> tiles;
+  for (int64_t i = 0; i < count; ++i) {
+    auto& img = images[static_cast<size_t>(i)];
+    img.resize(static_cast<size_t>(d.image_bytes()));
+    // Exactly the bytes training draws for this image in this epoch (seed and epoch as train's).
+    BatchLoader::augmented_image(d, aug, o.seed, o.epoch, o.start + i, img.data());
+    tiles.push_back(img.data());
+  }
+  write_png(o.out, tile_grid(tiles, d.height, d.width, o.cols, o.scale, 2, o.invert));
+  std::printf("Wrote %s: %lld images of %s from #%lld, augmentation %s\n", o.out.c_str(),
+              static_cast<long long>(count), d.name.c_str(), static_cast<long long>(o.start),
+              aug.str().c_str());
+}
 
 void run_list() {
   for (const std::string& name : known_datasets()) {
@@ -81,6 +131,41 @@ void add_data_command(CLI::App& app) {
       ->take_all();
   dl->add_flag("--no-fallback", dl_opts->no_fallback, "Fail instead of falling back to mnist-10k");
   dl->callback([dl_opts] { run_download(*dl_opts); });
+
+  auto show_opts = std::make_shared<ShowOptions>();
+  CLI::App* show = data->add_subcommand(
+      "show",
+      "Write a PNG grid of a dataset's images, as training sees them with --augment.\n"
+      "Example: inkstone data show mnist --augment \"shift=2,rotate=10,elastic=34:4\" "
+      "--count 64 --out grid.png");
+  show->add_option("name", show_opts->name, "Dataset name (see `inkstone data list`)")->required();
+  show->add_option("--data", show_opts->data_dir, "Directory holding the dataset files");
+  show->add_option("--split", show_opts->split, "train or test")
+      ->check(CLI::IsMember({"train", "test"}))
+      ->capture_default_str();
+  show->add_option("--augment", show_opts->augment,
+                   "Augmentation, as for `inkstone train --augment` (default: none)");
+  show->add_option("--count", show_opts->count, "Number of images")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  show->add_option("--cols", show_opts->cols, "Images per row")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  show->add_option("--start", show_opts->start, "Index of the first image")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  show->add_option("--seed", show_opts->seed, "Training seed whose augmentation to show")
+      ->capture_default_str();
+  show->add_option("--epoch", show_opts->epoch,
+                   "Training epoch (0-based) whose augmentation to show")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  show->add_option("--scale", show_opts->scale, "Pixel enlargement")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  show->add_flag("--invert", show_opts->invert, "Dark ink on white");
+  show->add_option("--out", show_opts->out, "PNG file to write")->capture_default_str();
+  show->callback([show_opts] { run_show(*show_opts); });
 }
 
 }  // namespace inkstone::cli

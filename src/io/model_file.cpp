@@ -116,7 +116,8 @@ std::string shape_str(const std::vector<int64_t>& dims) {
   return Shape(dims).str();
 }
 
-// Every named tensor of a built model, in layer order.
+}  // namespace
+
 std::vector<std::pair<std::string, Tensor*>> named_tensors(Sequential& model) {
   std::vector<std::pair<std::string, Tensor*>> out;
   std::set<std::string> seen;
@@ -135,6 +136,8 @@ std::vector<std::pair<std::string, Tensor*>> named_tensors(Sequential& model) {
   }
   return out;
 }
+
+namespace {
 
 std::string errno_text() {
   return std::strerror(errno);
@@ -164,8 +167,22 @@ std::string directory_of(const std::string& path) {
 }  // namespace
 
 void save_model(Sequential& model, const std::string& path, const json& metadata) {
+  save_model(model, path, metadata, {});
+}
+
+void save_model(Sequential& model, const std::string& path, const json& metadata,
+                const std::vector<std::pair<std::string, const Tensor*>>& extra) {
   if (!model.built()) throw Error(path + ": cannot save a model that is not built");
-  const auto tensors = named_tensors(model);
+  std::vector<std::pair<std::string, const Tensor*>> tensors;
+  for (const auto& [name, t] : named_tensors(model)) tensors.emplace_back(name, t);
+  const size_t model_count = tensors.size();
+  std::set<std::string> extra_names;
+  for (const auto& [name, t] : extra) {
+    if (!extra_names.insert(name).second) {
+      throw Error(path + ": two extra tensors named '" + name + "'");
+    }
+    tensors.emplace_back(name, t);
+  }
 
   // Lay out the header and the data. The JSON holds the offsets, whose values depend on the
   // JSON's own length: fix the offsets relative to the data start first, then shift them until
@@ -182,14 +199,16 @@ void save_model(Sequential& model, const std::string& path, const json& metadata
   std::string text;
   uint64_t data_start = align_up(kFixedHeader);
   for (int attempt = 0; attempt < 16; ++attempt) {
-    json table = json::array();
+    json table = json::array(), extra_table = json::array();
     for (size_t i = 0; i < tensors.size(); ++i) {
-      table.push_back({{"name", tensors[i].first},
-                       {"dtype", "float32"},
-                       {"shape", tensors[i].second->shape().dims()},
-                       {"offset", data_start + relative[i]}});
+      (i < model_count ? table : extra_table)
+          .push_back({{"name", tensors[i].first},
+                      {"dtype", "float32"},
+                      {"shape", tensors[i].second->shape().dims()},
+                      {"offset", data_start + relative[i]}});
     }
     header["tensors"] = std::move(table);
+    if (!extra.empty()) header["extra_tensors"] = std::move(extra_table);
     text = header.dump();
     const uint64_t needed = align_up(kFixedHeader + text.size());
     if (needed <= data_start) break;
@@ -240,6 +259,11 @@ void save_model(Sequential& model, const std::string& path, const json& metadata
 }
 
 Sequential load_model(const std::string& path, json* metadata) {
+  return load_model(path, metadata, nullptr);
+}
+
+Sequential load_model(const std::string& path, json* metadata,
+                      std::map<std::string, Tensor>* extra) {
   auto fail = [&](const std::string& what) -> Error { return Error(path + ": " + what); };
 
   struct stat st {};
@@ -319,52 +343,68 @@ Sequential load_model(const std::string& path, json* metadata) {
     throw fail("the header has no \"tensors\" array");
   }
 
-  // The tensor table: names unique, shapes sane, data inside the file.
   struct Entry {
     std::vector<int64_t> shape;
     uint64_t offset = 0;
     int64_t numel = 0;
   };
-  std::map<std::string, Entry> table;
   const uint64_t data_min = kFixedHeader + uint64_t{json_size};
   const uint64_t data_max = size - kTrailer;
-  const json& tensors = header.at("tensors");
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    const json& t = tensors[i];
-    const std::string where = "tensors[" + std::to_string(i) + "]";
-    if (!t.is_object() || !t.contains("name") || !t.at("name").is_string()) {
-      throw fail(where + " has no name");
-    }
-    const std::string name = t.at("name").get<std::string>();
-    const std::string what = "tensor '" + name + "'";
-    if (t.contains("dtype") && t.at("dtype") != "float32") {
-      throw fail(what + " has dtype " + t.at("dtype").dump() + ", only float32 is supported");
-    }
-    if (!t.contains("shape") || !t.at("shape").is_array() ||
-        t.at("shape").size() > static_cast<size_t>(Shape::kMaxRank)) {
-      throw fail(what + " has no valid shape");
-    }
-    Entry e;
-    uint64_t numel = 1;
-    for (const json& d : t.at("shape")) {
-      if (!d.is_number_integer() || d.get<int64_t>() < 0 || d.get<int64_t>() > (int64_t{1} << 32)) {
-        throw fail(what + " has an invalid shape " + t.at("shape").dump());
+  // A tensor table ("tensors" or "extra_tensors"): names unique, shapes sane, data inside the
+  // file.
+  auto read_table = [&](const json& tensors, const std::string& key) {
+    std::map<std::string, Entry> table;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      const json& t = tensors[i];
+      const std::string where = key + "[" + std::to_string(i) + "]";
+      if (!t.is_object() || !t.contains("name") || !t.at("name").is_string()) {
+        throw fail(where + " has no name");
       }
-      e.shape.push_back(d.get<int64_t>());
-      numel *= static_cast<uint64_t>(d.get<int64_t>());
-      if (numel > size) throw fail(what + " has an absurd shape " + t.at("shape").dump());
+      const std::string name = t.at("name").get<std::string>();
+      const std::string what = "tensor '" + name + "'";
+      if (t.contains("dtype") && t.at("dtype") != "float32") {
+        throw fail(what + " has dtype " + t.at("dtype").dump() + ", only float32 is supported");
+      }
+      if (!t.contains("shape") || !t.at("shape").is_array() ||
+          t.at("shape").size() > static_cast<size_t>(Shape::kMaxRank)) {
+        throw fail(what + " has no valid shape");
+      }
+      Entry e;
+      uint64_t numel = 1;
+      for (const json& d : t.at("shape")) {
+        if (!d.is_number_integer() || d.get<int64_t>() < 0 ||
+            d.get<int64_t>() > (int64_t{1} << 32)) {
+          throw fail(what + " has an invalid shape " + t.at("shape").dump());
+        }
+        e.shape.push_back(d.get<int64_t>());
+        numel *= static_cast<uint64_t>(d.get<int64_t>());
+        if (numel > size) throw fail(what + " has an absurd shape " + t.at("shape").dump());
+      }
+      if (!t.contains("offset") || !t.at("offset").is_number_unsigned()) {
+        throw fail(what + " has no valid offset");
+      }
+      e.offset = t.at("offset").get<uint64_t>();
+      e.numel = static_cast<int64_t>(numel);
+      const uint64_t bytes = numel * sizeof(float);
+      if (e.offset < data_min || e.offset > data_max || bytes > data_max - e.offset) {
+        throw fail(what + " (" + std::to_string(bytes) + " bytes at offset " +
+                   std::to_string(e.offset) + ") lies outside the data section");
+      }
+      if (!table.emplace(name, std::move(e)).second) throw fail(what + " appears twice");
     }
-    if (!t.contains("offset") || !t.at("offset").is_number_unsigned()) {
-      throw fail(what + " has no valid offset");
+    return table;
+  };
+  const std::map<std::string, Entry> table = read_table(header.at("tensors"), "tensors");
+  if (extra != nullptr) {
+    extra->clear();
+    if (header.contains("extra_tensors")) {
+      if (!header.at("extra_tensors").is_array()) throw fail("\"extra_tensors\" is not an array");
+      for (const auto& [name, e] : read_table(header.at("extra_tensors"), "extra_tensors")) {
+        Tensor t(Shape(e.shape));
+        if (e.numel > 0) floats_from_le(buf.data() + e.offset, e.numel, t.data());
+        extra->emplace(name, std::move(t));
+      }
     }
-    e.offset = t.at("offset").get<uint64_t>();
-    e.numel = static_cast<int64_t>(numel);
-    const uint64_t bytes = numel * sizeof(float);
-    if (e.offset < data_min || e.offset > data_max || bytes > data_max - e.offset) {
-      throw fail(what + " (" + std::to_string(bytes) + " bytes at offset " +
-                 std::to_string(e.offset) + ") lies outside the data section");
-    }
-    if (!table.emplace(name, std::move(e)).second) throw fail(what + " appears twice");
   }
 
   Sequential model;

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "inkstone/kernels/activations.hpp"
 #include "inkstone/tensor/error.hpp"
@@ -47,6 +48,16 @@ void check_label(const char* loss, int64_t row, int32_t label, int64_t classes) 
 
 class SoftmaxCrossEntropy final : public Loss {
  public:
+  explicit SoftmaxCrossEntropy(CrossEntropyOptions o = {}) : o_(std::move(o)) {
+    if (!(o_.label_smoothing >= 0 && o_.label_smoothing < 1)) {
+      throw Error("label smoothing must be in [0, 1), got " + std::to_string(o_.label_smoothing));
+    }
+    for (float w : o_.class_weights) {
+      if (!(w >= 0) || !std::isfinite(w)) {
+        throw Error("class weights must be finite and >= 0, got " + std::to_string(w));
+      }
+    }
+  }
   std::string name() const override { return "categorical_crossentropy"; }
   bool fuses_softmax() const override { return true; }
 
@@ -69,6 +80,17 @@ class SoftmaxCrossEntropy final : public Loss {
     check_targets(kName, out, t);
     if (t.labels != nullptr) {
       for (int64_t i = 0; i < m.rows; ++i) check_label(kName, i, t.labels[i], m.cols);
+    }
+    const bool plain = o_.label_smoothing == 0 && o_.class_weights.empty();
+    if (!plain) {
+      if (t.labels == nullptr) {
+        throw Error(std::string(kName) + ": label smoothing and class weights need integer labels");
+      }
+      if (!o_.class_weights.empty() && static_cast<int64_t>(o_.class_weights.size()) != m.cols) {
+        throw Error(std::string(kName) + ": " + std::to_string(o_.class_weights.size()) +
+                    " class weights for " + std::to_string(m.cols) + " classes");
+      }
+      return compute_smoothed_weighted(m, out, t.labels, grad);
     }
     // (Shape's constructor allocates: build one only when the batch size changes.)
     if (lse_.rank() != 1 || lse_.dim(0) != m.rows) lse_.resize(Shape{m.rows});
@@ -115,6 +137,48 @@ class SoftmaxCrossEntropy final : public Loss {
     return total * inv_n;
   }
 
+  // Label smoothing eps and class weights w (Szegedy et al. 2016; Keras's class_weight):
+  //   y_ij = (1 - eps) [j = c_i] + eps / K
+  //   L = (1/N) sum_i w_{c_i} sum_j y_ij (lse_i - z_ij)
+  //     = (1/N) sum_i w_{c_i} ((1 - eps)(lse_i - z_ic) + eps (lse_i - mean_j z_ij))
+  //   dL/dz_ij = w_{c_i} (p_ij - y_ij) / N
+  // Class weights apply to training only (forward_backward), as Keras's class_weight does;
+  // value() is the smoothed, unweighted loss.
+  double compute_smoothed_weighted(const Matrix& m, const Tensor& out, const int32_t* labels,
+                                   Tensor* grad) {
+    if (lse_.rank() != 1 || lse_.dim(0) != m.rows) lse_.resize(Shape{m.rows});
+    kernels::logsumexp_rows(m.rows, m.cols, out.data(), lse_.data());
+    const float* z = out.data();
+    const double eps = o_.label_smoothing;
+    const bool weighted = grad != nullptr && !o_.class_weights.empty();
+    double total = 0;
+    for (int64_t i = 0; i < m.rows; ++i) {
+      const float* zi = z + i * m.cols;
+      double mean_z = 0;
+      for (int64_t j = 0; j < m.cols; ++j) mean_z += zi[j];
+      mean_z /= static_cast<double>(m.cols);
+      const double lse = lse_[i];
+      const double w = weighted ? o_.class_weights[static_cast<size_t>(labels[i])] : 1.0;
+      total += w * ((1 - eps) * (lse - zi[labels[i]]) + eps * (lse - mean_z));
+    }
+    const double inv_n = 1.0 / static_cast<double>(m.rows);
+    if (grad != nullptr) {
+      grad->resize(out.shape());
+      float* g = grad->data();
+      kernels::softmax_rows(m.rows, m.cols, z, g);
+      const float off = static_cast<float>(eps / static_cast<double>(m.cols));
+      const float on = static_cast<float>(1 - eps) + off;
+      for (int64_t i = 0; i < m.rows; ++i) {
+        const float scale = static_cast<float>(
+            (weighted ? o_.class_weights[static_cast<size_t>(labels[i])] : 1.0) * inv_n);
+        float* gi = g + i * m.cols;
+        for (int64_t j = 0; j < m.cols; ++j) gi[j] = (gi[j] - (j == labels[i] ? on : off)) * scale;
+      }
+    }
+    return total * inv_n;
+  }
+
+  CrossEntropyOptions o_;
   Tensor lse_;  // per-row log-sum-exp, reused from batch to batch
 };
 
@@ -162,6 +226,10 @@ class MeanSquaredError final : public Loss {
 };
 
 }  // namespace
+
+std::unique_ptr<Loss> make_softmax_cross_entropy(const CrossEntropyOptions& options) {
+  return std::make_unique<SoftmaxCrossEntropy>(options);
+}
 
 std::unique_ptr<Loss> make_softmax_cross_entropy() {
   return std::make_unique<SoftmaxCrossEntropy>();

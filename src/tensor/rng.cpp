@@ -16,6 +16,10 @@ uint64_t rotl(uint64_t x, int k) {
 }
 }  // namespace
 
+uint64_t mix64(uint64_t z) {
+  return splitmix64(z);
+}
+
 Rng::Rng(uint64_t seed) {
   uint64_t x = seed;
   for (auto& w : s_) w = splitmix64(x);

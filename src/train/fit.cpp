@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
 
 #include "inkstone/optim/optimizer.hpp"
@@ -56,7 +57,10 @@ History fit(Sequential& model, const Dataset& train, const FitOptions& options) 
   History history;
   Tensor x;
   std::vector<int32_t> labels;
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+  FitControl control;
+  for (int epoch = options.initial_epoch; epoch < options.epochs && !control.stop; ++epoch) {
+    double callback_factor = 1;
+    for (const Callback* c : options.callbacks) callback_factor *= c->lr_factor();
     const auto t0 = Clock::now();
     loader.start_epoch(epoch);
     double loss_sum = 0;
@@ -65,8 +69,8 @@ History fit(Sequential& model, const Dataset& train, const FitOptions& options) 
     while (loader.next(x, labels)) {
       to_model_shape(model, x);
       const double t = epoch + static_cast<double>(batch) / static_cast<double>(num_batches);
-      optimizer.set_lr(
-          static_cast<float>(base_lr * options.lr_schedule.factor(t, options.epochs, num_batches)));
+      optimizer.set_lr(static_cast<float>(
+          base_lr * callback_factor * options.lr_schedule.factor(t, options.epochs, num_batches)));
       Targets targets;
       targets.labels = labels.data();
       const StepResult r = model.train_step(x, targets);
@@ -101,11 +105,16 @@ History fit(Sequential& model, const Dataset& train, const FitOptions& options) 
       s.has_validation = true;
       s.val_loss = v.loss;
       s.val_accuracy = v.accuracy;
+      s.val_recall = v.recall();
     }
     s.seconds = seconds_since(t0);
     history.epochs.push_back(s);
     if (options.on_epoch) options.on_epoch(s);
+    for (Callback* c : options.callbacks) c->on_epoch_end(model, s, control);
   }
+  history.stopped_early =
+      control.stop && history.epochs.size() > 0 && history.epochs.back().epoch < options.epochs;
+  for (Callback* c : options.callbacks) c->on_train_end(model);
   return history;
 }
 
@@ -117,19 +126,46 @@ EvalResult evaluate(Sequential& model, const Dataset& data, int batch_size,
   Tensor x;
   std::vector<int32_t> labels;
   EvalResult r;
+  r.classes = static_cast<int>(model.output_shape().numel());
+  r.confusion.assign(static_cast<size_t>(r.classes) * static_cast<size_t>(r.classes), 0);
   double loss_sum = 0;
   while (loader.next(x, labels)) {
     to_model_shape(model, x);
     Targets targets;
     targets.labels = labels.data();
-    const StepResult s = model.test_step(x, targets);
-    loss_sum += static_cast<double>(s.loss) * static_cast<double>(x.dim(0));
-    r.correct += s.correct;
+    const Tensor& out = model.forward(x, Mode::kInfer);
+    loss_sum +=
+        static_cast<double>(model.loss().value(out, targets)) * static_cast<double>(x.dim(0));
+    // Prediction = arg-max of the row (the first on ties); logits and probabilities agree.
+    for (int64_t i = 0; i < x.dim(0); ++i) {
+      const float* row = out.data() + i * r.classes;
+      const int64_t pred = std::max_element(row, row + r.classes) - row;
+      const int32_t truth = labels[static_cast<size_t>(i)];
+      r.confusion[static_cast<size_t>(truth) * static_cast<size_t>(r.classes) +
+                  static_cast<size_t>(pred)] += 1;
+      r.correct += pred == truth;
+    }
     r.count += x.dim(0);
   }
   r.loss = loss_sum / static_cast<double>(r.count);
   r.accuracy = static_cast<double>(r.correct) / static_cast<double>(r.count);
   return r;
+}
+
+std::vector<double> EvalResult::recall() const {
+  std::vector<double> out(static_cast<size_t>(classes));
+  for (int c = 0; c < classes; ++c) {
+    int64_t support = 0;
+    for (int p = 0; p < classes; ++p) {
+      support +=
+          confusion[static_cast<size_t>(c) * static_cast<size_t>(classes) + static_cast<size_t>(p)];
+    }
+    const int64_t hit =
+        confusion[static_cast<size_t>(c) * static_cast<size_t>(classes) + static_cast<size_t>(c)];
+    out[static_cast<size_t>(c)] =
+        support > 0 ? static_cast<double>(hit) / static_cast<double>(support) : std::nan("");
+  }
+  return out;
 }
 
 Tensor predict(Sequential& model, const Dataset& data, int batch_size,

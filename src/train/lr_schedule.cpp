@@ -106,9 +106,23 @@ LrSchedule LrSchedule::parse(const std::string& text) {
     s.pct_ = p["pct"];
     s.div_ = p["div"];
     s.final_div_ = p["final_div"];
+  } else if (name == "plateau") {
+    auto p = parse_params(
+        name, rest,
+        {{"factor", 0.1}, {"patience", 2.0}, {"min_delta", 1e-4}, {"cooldown", 0.0}, {"min", 0.0}});
+    require(p["factor"] > 0 && p["factor"] < 1, name, "factor must be in (0, 1)");
+    require(p["patience"] >= 1 && p["patience"] == std::floor(p["patience"]), name,
+            "patience must be a whole number >= 1");
+    require(p["min_delta"] >= 0, name, "min_delta must be >= 0");
+    require(p["cooldown"] >= 0 && p["cooldown"] == std::floor(p["cooldown"]), name,
+            "cooldown must be a whole number >= 0");
+    require(p["min"] >= 0 && p["min"] <= 1, name, "min must be in [0, 1]");
+    s.kind_ = Kind::kPlateau;
+    s.plateau_ = {p["factor"], static_cast<int>(p["patience"]), p["min_delta"],
+                  static_cast<int>(p["cooldown"]), p["min"]};
   } else {
     throw Error("unknown lr schedule '" + name +
-                "' (known: constant, step, exponential, cosine, onecycle)");
+                "' (known: constant, step, exponential, cosine, onecycle, plateau)");
   }
   return s;
 }
@@ -117,6 +131,7 @@ double LrSchedule::factor(double t, int epochs, long long batches_per_epoch) con
   const double total = epochs > 0 ? epochs : 1;
   switch (kind_) {
     case Kind::kConstant:
+    case Kind::kPlateau:  // the ReduceLrOnPlateau callback scales the rate
       return 1.0;
     case Kind::kStep:
       return std::pow(gamma_, std::floor(t / every_ + 1e-9));
@@ -154,6 +169,11 @@ std::string LrSchedule::str() const {
       return "cosine:warmup=" + num(warmup_) + ",final=" + num(final_);
     case Kind::kOneCycle:
       return "onecycle:pct=" + num(pct_) + ",div=" + num(div_) + ",final_div=" + num(final_div_);
+    case Kind::kPlateau:
+      return "plateau:factor=" + num(plateau_.factor) +
+             ",patience=" + std::to_string(plateau_.patience) +
+             ",min_delta=" + num(plateau_.min_delta) +
+             ",cooldown=" + std::to_string(plateau_.cooldown) + ",min=" + num(plateau_.min_factor);
   }
   return "constant";
 }

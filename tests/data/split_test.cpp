@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "inkstone/data/dataset.hpp"
 #include "inkstone/tensor/error.hpp"
@@ -54,6 +55,28 @@ TEST(Split, RejectsFractionsThatLeaveAnEmptyPart) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("leaves an empty part"), std::string::npos);
   }
+}
+
+TEST(Split, StratifiedKeepsClassProportions) {
+  // 100 images: labels i % 10 for i < 80, then twenty 0s: class 0 has 28 images, others 8.
+  Dataset d = numbered(100);
+  for (int i = 80; i < 100; ++i) d.labels[static_cast<size_t>(i)] = 0;
+  const auto [head, tail] = split_tail_stratified(d, 0.25);
+  std::vector<int> h(10, 0), t(10, 0);
+  for (int32_t y : head.labels) ++h[static_cast<size_t>(y)];
+  for (int32_t y : tail.labels) ++t[static_cast<size_t>(y)];
+  EXPECT_EQ(t[0], 7);  // round(0.25 * 28)
+  EXPECT_EQ(h[0], 21);
+  for (int c = 1; c < 10; ++c) {
+    EXPECT_EQ(t[static_cast<size_t>(c)], 2) << c;
+    EXPECT_EQ(h[static_cast<size_t>(c)], 6) << c;
+  }
+  // The held-out images of a class are its last ones, pixels travelling with labels.
+  EXPECT_EQ(tail.image(tail.size() - 1)[0], 99);
+  EXPECT_EQ(head.image(0)[0], 0);
+  EXPECT_EQ(head.size() + tail.size(), 100);
+  EXPECT_THROW(split_tail_stratified(d, 1.0), Error);
+  EXPECT_THROW(split_tail_stratified(numbered(1), 0.1), Error);
 }
 
 }  // namespace

@@ -174,6 +174,71 @@ TEST(CrossEntropy, RejectsBadTargets) {
   EXPECT_THROW(loss->value(vector_out, ok), Error);
 }
 
+TEST(CrossEntropy, LabelSmoothingValueAndGradient) {
+  // Row (1, 2, 3), label 2, eps 0.3, K 3: y = (0.1, 0.1, 0.8);
+  // L = sum_j y_j (lse - z_j) with lse = 3.4076059645: 0.1*2.4076 + 0.1*1.4076 + 0.8*0.4076
+  //   = 0.7076059645
+  const Tensor z = matrix(1, 3, {1, 2, 3});
+  const std::vector<int32_t> labels{2};
+  Targets t;
+  t.labels = labels.data();
+  CrossEntropyOptions o;
+  o.label_smoothing = 0.3f;
+  auto loss = make_softmax_cross_entropy(o);
+  EXPECT_NEAR(loss->value(z, t), 0.7076059645, 1e-6);
+  // The same as dense targets (0.1, 0.1, 0.8) through the plain loss.
+  const Tensor y = matrix(1, 3, {0.1f, 0.1f, 0.8f});
+  Targets dense;
+  dense.dense = &y;
+  Tensor g1, g2;
+  EXPECT_NEAR(loss->forward_backward(z, t, g1),
+              make_softmax_cross_entropy()->forward_backward(z, dense, g2), 1e-6);
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(g1[k], g2[k], 1e-6);
+}
+
+TEST(CrossEntropy, ClassWeightsScaleTrainingLossAndGradient) {
+  Rng rng(4);
+  Tensor z(Shape{5, 4});
+  for (int64_t k = 0; k < z.numel(); ++k) z[k] = rng.normal();
+  const std::vector<int32_t> labels{0, 3, 1, 1, 2};
+  Targets t;
+  t.labels = labels.data();
+  CrossEntropyOptions o;
+  o.label_smoothing = 0.1f;
+  o.class_weights = {2.0f, 0.5f, 1.0f, 3.0f};
+  auto loss = make_softmax_cross_entropy(o);
+  Tensor grad;
+  const float weighted = loss->forward_backward(z, t, grad);
+  // Finite differences of the weighted training loss (forward_backward's value).
+  for (int64_t k = 0; k < z.numel(); ++k) {
+    Tensor zp = z, zm = z, scratch;
+    zp[k] += 1e-2f;
+    zm[k] -= 1e-2f;
+    const double num = (static_cast<double>(loss->forward_backward(zp, t, scratch)) -
+                        loss->forward_backward(zm, t, scratch)) /
+                       2e-2;
+    EXPECT_NEAR(grad[k], num, 2e-3) << k;
+  }
+  // value() is unweighted: equal to the loss with all weights 1.
+  CrossEntropyOptions unweighted;
+  unweighted.label_smoothing = 0.1f;
+  EXPECT_NEAR(loss->value(z, t), make_softmax_cross_entropy(unweighted)->value(z, t), 1e-6);
+  EXPECT_NE(weighted, loss->value(z, t));
+  // Wrong count, negative weights, bad smoothing, dense targets: errors.
+  CrossEntropyOptions bad;
+  bad.class_weights = {1, 1};
+  EXPECT_THROW(make_softmax_cross_entropy(bad)->value(z, t), Error);
+  bad.class_weights = {1, -1, 1, 1};
+  EXPECT_THROW(make_softmax_cross_entropy(bad), Error);
+  CrossEntropyOptions smooth;
+  smooth.label_smoothing = 1.0f;
+  EXPECT_THROW(make_softmax_cross_entropy(smooth), Error);
+  const Tensor y = one_hot(labels, 4);
+  Targets dense;
+  dense.dense = &y;
+  EXPECT_THROW(loss->value(z, dense), Error);
+}
+
 TEST(MeanSquaredError, ValueAndGradient) {
   const Tensor out = matrix(2, 2, {1, 2, 3, 4});
   const Tensor y = matrix(2, 2, {0, 2, 1, 1});

@@ -68,6 +68,18 @@ TEST(LrSchedule, OneCycleRisesToThePeakThenAnneals) {
   EXPECT_NEAR(s.factor(4, 4), 1e-3, 1e-12);
 }
 
+TEST(LrSchedule, PlateauParsesItsParametersAndLeavesTheFactorToTheCallback) {
+  const LrSchedule s = LrSchedule::parse("plateau:factor=0.5,patience=3");
+  EXPECT_EQ(s.kind(), LrSchedule::Kind::kPlateau);
+  EXPECT_DOUBLE_EQ(s.plateau().factor, 0.5);
+  EXPECT_EQ(s.plateau().patience, 3);
+  EXPECT_DOUBLE_EQ(s.factor(4.5, 10, 100), 1.0);
+  EXPECT_EQ(s.str(), "plateau:factor=0.5,patience=3,min_delta=0.0001,cooldown=0,min=0");
+  EXPECT_EQ(LrSchedule::parse(s.str()).str(), s.str());
+  EXPECT_THROW(LrSchedule::parse("plateau:factor=1"), Error);
+  EXPECT_THROW(LrSchedule::parse("plateau:patience=1.5"), Error);
+}
+
 TEST(LrSchedule, BadTextIsAnErrorNamingThePart) {
   const auto message = [](const std::string& text) {
     try {

@@ -34,5 +34,8 @@ struct DatasetSplits {
 // named "<name>[:n]" and "<name>[n:]". Throws Error unless 0 < fraction < 1 and both parts
 // hold at least one image.
 std::pair<Dataset, Dataset> split_tail(const Dataset& data, double fraction);
+// The same per class: of each class's images, the last round(fraction * count) go to the
+// second part, so both parts keep the class proportions. Order within each part is kept.
+std::pair<Dataset, Dataset> split_tail_stratified(const Dataset& data, double fraction);
 
 }  // namespace inkstone

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "inkstone/tensor/tensor.hpp"
 
@@ -35,6 +36,17 @@ class Loss {
 // Stable for any finite logits. Labels outside [0, classes) and targets whose shape differs
 // from the output throw Error. Outputs of rank > 2 are read as [N, numel / N].
 std::unique_ptr<Loss> make_softmax_cross_entropy();
+
+// Options of the cross-entropy for integer labels (dense targets with options set throw Error):
+//   label_smoothing eps in [0, 1): targets (1 - eps) one_hot + eps / K;
+//   class_weights (K values >= 0, or empty): the loss of a sample of class c is multiplied by
+//   w_c in training (forward_backward), as Keras's class_weight; value() ignores them.
+// See SoftmaxCrossEntropy::compute_smoothed_weighted in src/nn/loss.cpp for the formulas.
+struct CrossEntropyOptions {
+  float label_smoothing = 0;
+  std::vector<float> class_weights;
+};
+std::unique_ptr<Loss> make_softmax_cross_entropy(const CrossEntropyOptions& options);
 // Mean squared error: L = (1/(N*D)) sum (out - y)^2, dL/dout = 2 (out - y) / (N*D). With integer
 // labels, y is the one-hot row.
 std::unique_ptr<Loss> make_mean_squared_error();

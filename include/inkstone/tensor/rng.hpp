@@ -8,6 +8,10 @@
 
 namespace inkstone {
 
+// The splitmix64 finalizer: a bijective mix of one word, for deriving well-spread stream seeds
+// from (seed, epoch, index) tuples: Rng(mix64(seed) ^ mix64(k)).
+uint64_t mix64(uint64_t z);
+
 class Rng {
  public:
   explicit Rng(uint64_t seed = 1);

@@ -14,6 +14,13 @@
 //   onecycle:pct=P,div=D,final_div=Q  Smith's one-cycle as PyTorch's OneCycleLR (cosine
 //                                     annealing): rises from 1/D to 1 over the first P*T epochs,
 //                                     then falls to 1/(D*Q) at T        (P = 0.25, D = 25, Q = 1e4)
+//   plateau:factor=F,patience=P,min_delta=D,cooldown=C,min=M
+//                                     reduce-on-plateau: 1, times F whenever the monitored
+//                                     quantity (val_loss, else loss) has not improved by D for
+//                                     P epochs, then C epochs of cooldown; never below M
+//                                     (F = 0.1, P = 2, D = 1e-4, C = 0, M = 0). factor() is 1:
+//                                     the ReduceLrOnPlateau callback (train/callbacks.hpp),
+//                                     made from plateau(), applies it.
 // where B is the number of batches per epoch. Every key is optional; unknown names or keys,
 // malformed numbers and out-of-range values are Errors naming the bad part.
 #include <string>
@@ -22,7 +29,14 @@ namespace inkstone {
 
 class LrSchedule {
  public:
-  enum class Kind { kConstant, kStep, kExponential, kCosine, kOneCycle };
+  enum class Kind { kConstant, kStep, kExponential, kCosine, kOneCycle, kPlateau };
+  struct Plateau {
+    double factor = 0.1;
+    int patience = 2;
+    double min_delta = 1e-4;
+    int cooldown = 0;
+    double min_factor = 0;
+  };
 
   LrSchedule() = default;  // constant
   // Parses the text form above; throws Error with a message naming what is wrong.
@@ -33,6 +47,7 @@ class LrSchedule {
   double factor(double t, int epochs, long long batches_per_epoch = 1) const;
 
   Kind kind() const { return kind_; }
+  const Plateau& plateau() const { return plateau_; }  // for kPlateau
   // The canonical text form with every parameter spelled out, e.g. "cosine:warmup=1,final=0".
   std::string str() const;
 
@@ -41,6 +56,7 @@ class LrSchedule {
   double every_ = 1, gamma_ = 0.5;                  // step (exponential uses gamma_ = 0.9)
   double warmup_ = 0, final_ = 0;                   // cosine
   double pct_ = 0.25, div_ = 25, final_div_ = 1e4;  // onecycle
+  Plateau plateau_;
 };
 
 }  // namespace inkstone

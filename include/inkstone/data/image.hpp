@@ -1,0 +1,34 @@
+#pragma once
+// Image: 8-bit pixels, 1 (grey) or 3 (RGB) channels, interleaved row-major; and the PNG writer
+// (libpng). Used to show datasets and augmentation, and by plots.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace inkstone {
+
+struct Image {
+  int width = 0, height = 0, channels = 1;  // channels: 1 or 3
+  std::vector<uint8_t> pixels;              // height * width * channels
+
+  Image() = default;
+  Image(int w, int h, int c, uint8_t fill = 0);
+  uint8_t* at(int x, int y) { return pixels.data() + (int64_t{y} * width + x) * channels; }
+  const uint8_t* at(int x, int y) const {
+    return pixels.data() + (int64_t{y} * width + x) * channels;
+  }
+};
+
+// Encodes an image as PNG (8-bit grey or RGB). Throws Error on a malformed image.
+std::vector<uint8_t> encode_png(const Image& image);
+// Writes an image as a PNG file atomically (temp file + rename). Throws Error naming the path.
+void write_png(const std::string& path, const Image& image);
+
+// Tiles single-channel height x width tiles (each tile_h * tile_w bytes) into a grid of `cols`
+// columns with `gap` pixels of `background` between and around them; `scale` enlarges every
+// pixel to scale x scale (nearest neighbour). With invert, pixels become 255 - v (dark ink on
+// white, as people write).
+Image tile_grid(const std::vector<const uint8_t*>& tiles, int tile_h, int tile_w, int cols,
+                int scale = 2, int gap = 2, bool invert = false, uint8_t background = 128);
+
+}  // namespace inkstone

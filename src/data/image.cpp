@@ -1,0 +1,91 @@
+#include "inkstone/data/image.hpp"
+
+#include <png.h>
+
+#include <csetjmp>
+
+#include <algorithm>
+#include <string>
+
+#include "data/file_util.hpp"
+#include "inkstone/tensor/error.hpp"
+
+namespace inkstone {
+
+Image::Image(int w, int h, int c, uint8_t fill) : width(w), height(h), channels(c) {
+  if (w < 1 || h < 1 || (c != 1 && c != 3)) {
+    throw Error("Image: bad size " + std::to_string(w) + "x" + std::to_string(h) + "x" +
+                std::to_string(c));
+  }
+  pixels.assign(static_cast<size_t>(w) * static_cast<size_t>(h) * static_cast<size_t>(c), fill);
+}
+
+namespace {
+void append_bytes(png_structp png, png_bytep data, png_size_t n) {
+  auto* out = static_cast<std::vector<uint8_t>*>(png_get_io_ptr(png));
+  out->insert(out->end(), data, data + n);
+}
+void no_flush(png_structp) {}
+void on_png_warning(png_structp, png_const_charp) {}
+}  // namespace
+
+std::vector<uint8_t> encode_png(const Image& image) {
+  if (image.width < 1 || image.height < 1 || (image.channels != 1 && image.channels != 3) ||
+      image.pixels.size() != static_cast<size_t>(image.width) * image.height * image.channels) {
+    throw Error("encode_png: malformed image");
+  }
+  std::vector<uint8_t> out;
+  png_structp png =
+      png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, on_png_warning);
+  if (png == nullptr) throw Error("encode_png: out of memory");
+  png_infop info = png_create_info_struct(png);
+  struct Guard {
+    png_structp& p;
+    png_infop& i;
+    ~Guard() { png_destroy_write_struct(&p, &i); }
+  } guard{png, info};
+  if (info == nullptr) throw Error("encode_png: out of memory");
+  // libpng reports errors by longjmp back here (never by unwinding C++ frames); only libpng's
+  // own frames lie between, and `out` is not used after an error.
+  if (setjmp(png_jmpbuf(png))) throw Error("encode_png: libpng failed to encode the image");
+  png_set_write_fn(png, &out, append_bytes, no_flush);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(image.width),
+               static_cast<png_uint_32>(image.height), 8,
+               image.channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  for (int y = 0; y < image.height; ++y) {
+    png_write_row(png, const_cast<png_bytep>(image.at(0, y)));
+  }
+  png_write_end(png, nullptr);
+  return out;
+}
+
+void write_png(const std::string& path, const Image& image) {
+  const std::vector<uint8_t> bytes = encode_png(image);
+  detail::write_file_atomic(path, bytes.data(), bytes.size());
+}
+
+Image tile_grid(const std::vector<const uint8_t*>& tiles, int tile_h, int tile_w, int cols,
+                int scale, int gap, bool invert, uint8_t background) {
+  if (tiles.empty() || tile_h < 1 || tile_w < 1 || cols < 1 || scale < 1 || gap < 0) {
+    throw Error("tile_grid: nothing to tile or a bad layout");
+  }
+  const int n = static_cast<int>(tiles.size());
+  cols = std::min(cols, n);
+  const int rows = (n + cols - 1) / cols;
+  const int cell_w = tile_w * scale, cell_h = tile_h * scale;
+  Image grid(gap + cols * (cell_w + gap), gap + rows * (cell_h + gap), 1, background);
+  for (int t = 0; t < n; ++t) {
+    const int x0 = gap + (t % cols) * (cell_w + gap), y0 = gap + (t / cols) * (cell_h + gap);
+    for (int y = 0; y < cell_h; ++y) {
+      for (int x = 0; x < cell_w; ++x) {
+        const uint8_t v = tiles[static_cast<size_t>(t)][(y / scale) * tile_w + x / scale];
+        *grid.at(x0 + x, y0 + y) = invert ? static_cast<uint8_t>(255 - v) : v;
+      }
+    }
+  }
+  return grid;
+}
+
+}  // namespace inkstone
