@@ -5,19 +5,27 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/helpers.hpp"
 #include "cli/progress.hpp"
+#include "data/file_util.hpp"
+#include "inkstone/data/augment.hpp"
 #include "inkstone/io/model_file.hpp"
+#include "inkstone/kernels/thread_pool.hpp"
 #include "inkstone/nn/loss.hpp"
 #include "inkstone/optim/optimizer.hpp"
 #include "inkstone/tensor/error.hpp"
+#include "inkstone/train/callbacks.hpp"
+#include "inkstone/train/checkpoint.hpp"
 #include "inkstone/train/fit.hpp"
 #include "inkstone/train/lr_schedule.hpp"
+#include "inkstone/train/run_log.hpp"
 
 namespace inkstone::cli {
 
@@ -37,6 +45,20 @@ struct TrainOptions {
   double validation_split = 0;
   std::string lr_schedule = "constant";
   std::string recipe;
+  std::string augment;
+  bool balanced_sampling = false;
+  std::string class_weight;
+  float label_smoothing = 0;
+  int early_stopping = 0;  // patience; 0 = off
+  double min_delta = 0;
+  std::string monitor = "auto";
+  bool no_restore_best = false;
+  bool stratified = false;
+  bool per_class = false;
+  std::string checkpoint_dir;
+  int keep_checkpoints = 0;
+  std::string resume;
+  std::string log;
   bool standardize = false;
   bool no_download = false;
   bool json = false;
@@ -55,13 +77,14 @@ struct Recipe {
   float lr;
   const char* lr_schedule;
   const char* validate;
+  const char* augment;
 };
 
 constexpr Recipe kRecipes[] = {
     {"tutorial", "the tutorial's Keras CNN and training (about 99.0% on MNIST)", "seed-cnn", 5, 64,
-     "adam", 0.001f, "constant", "test"},
+     "adam", 0.001f, "constant", "test", "none"},
     {"fast", "99% on MNIST in under 10 s on 2 cores (docs/performance.md)", "fast-cnn", 2, 128,
-     "adam", 0.01f, "onecycle:pct=0.2,div=10,final_div=100", "none"},
+     "adam", 0.01f, "onecycle:pct=0.2,div=10,final_div=100", "none", "none"},
 };
 
 const Recipe* find_recipe(const std::string& name) {
@@ -102,7 +125,96 @@ nlohmann::json profile_json(const Sequential::Profile& p) {
           {"backward_calls", p.backward_calls}};
 }
 
-void run_train(const TrainOptions& o, const LrSchedule& schedule) {
+// The options that determine the trained model, as JSON: the first line of --log and what
+// --resume checks against the checkpoint (options that only change output are left out).
+nlohmann::json config_json(const TrainOptions& o, const LrSchedule& schedule,
+                           const AugmentOptions& augment) {
+  return {{"dataset", o.dataset},
+          {"model", o.model},
+          {"epochs", o.epochs},
+          {"batch_size", o.batch_size},
+          {"optimizer", o.optimizer},
+          {"lr", o.lr},
+          {"lr_schedule", schedule.str()},
+          {"l2", o.l2},
+          {"weight_decay", o.weight_decay},
+          {"clip_norm", o.clip_norm},
+          {"seed", o.seed},
+          {"validation_split", o.validation_split},
+          {"stratified", o.stratified},
+          {"augment", augment.str()},
+          {"balanced_sampling", o.balanced_sampling},
+          {"class_weight", o.class_weight.empty() ? "none" : o.class_weight},
+          {"label_smoothing", o.label_smoothing},
+          {"early_stopping", o.early_stopping},
+          {"min_delta", o.min_delta},
+          {"monitor", o.monitor},
+          {"restore_best", !o.no_restore_best},
+          {"standardize", o.standardize},
+          {"recipe", o.recipe},
+          {"threads", kernels::num_threads()}};
+}
+
+// --class-weight: "balanced" gives w_c = n / (K * n_c) (scikit-learn's formula; 0 for a class
+// without images), otherwise K comma-separated weights.
+std::vector<float> class_weights(const std::string& spec, const Dataset& train) {
+  if (spec.empty() || spec == "none") return {};
+  const size_t k = static_cast<size_t>(train.num_classes);
+  std::vector<float> w;
+  if (spec == "balanced") {
+    std::vector<int64_t> count(k, 0);
+    for (int32_t y : train.labels) ++count[static_cast<size_t>(y)];
+    for (size_t c = 0; c < k; ++c) {
+      w.push_back(count[c] == 0 ? 0.0f
+                                : static_cast<float>(
+                                      static_cast<double>(train.size()) /
+                                      (static_cast<double>(k) * static_cast<double>(count[c]))));
+    }
+    return w;
+  }
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    char* end = nullptr;
+    const float v = std::strtof(item.c_str(), &end);
+    if (item.empty() || *end != '\0' || !(v >= 0) || !std::isfinite(v)) {
+      throw Error("--class-weight: '" + item + "' is not a weight >= 0");
+    }
+    w.push_back(v);
+  }
+  if (w.size() != k) {
+    throw Error("--class-weight: " + std::to_string(w.size()) + " weights for " +
+                std::to_string(k) + " classes");
+  }
+  return w;
+}
+
+void print_recall(const EpochStats& s, const Dataset& data) {
+  std::printf("  val recall:");
+  for (size_t c = 0; c < s.val_recall.size(); ++c) {
+    const std::string name = c < data.class_names.size() ? data.class_names[c] : std::to_string(c);
+    if (std::isnan(s.val_recall[c])) {
+      std::printf(" %s -", name.c_str());
+    } else {
+      std::printf(" %s %.3f", name.c_str(), s.val_recall[c]);
+    }
+  }
+  std::printf("\n");
+}
+
+// The keys whose values differ between two configurations.
+std::string config_differences(const nlohmann::json& a, const nlohmann::json& b) {
+  std::string out;
+  for (const auto& [key, value] : a.items()) {
+    if (!b.contains(key) || b.at(key) != value) {
+      out += (out.empty() ? "" : ", ") + key + " (" + value.dump() + " there, " +
+             (b.contains(key) ? b.at(key).dump() : "absent") + " here)";
+    }
+  }
+  return out;
+}
+
+void run_train(const TrainOptions& o, const LrSchedule& schedule, const AugmentOptions& augment) {
   const auto start = std::chrono::steady_clock::now();
   const auto seconds_since_start = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -112,7 +224,8 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule) {
   DatasetSplits data = load_splits(o.dataset, o.data_dir, !o.no_download);
   Dataset held_out;
   if (o.validation_split > 0) {
-    auto [head, tail] = split_tail(data.train, o.validation_split);
+    auto [head, tail] = o.stratified ? split_tail_stratified(data.train, o.validation_split)
+                                     : split_tail(data.train, o.validation_split);
     data.train = std::move(head);
     held_out = std::move(tail);
   }
@@ -133,7 +246,10 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule) {
   optimizer->regularization().l2 = o.l2;
   optimizer->regularization().weight_decay = o.weight_decay;
   optimizer->regularization().clip_norm = o.clip_norm;
-  model.compile(std::move(optimizer), make_loss("categorical_crossentropy"));
+  CrossEntropyOptions loss_options;
+  loss_options.label_smoothing = o.label_smoothing;
+  loss_options.class_weights = class_weights(o.class_weight, train);
+  model.compile(std::move(optimizer), make_softmax_cross_entropy(loss_options));
 
   FitOptions fit_options;
   fit_options.epochs = o.epochs;
@@ -141,8 +257,60 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule) {
   fit_options.seed = o.seed;
   if (o.standardize) fit_options.normalization = standardization_of(train);
   fit_options.lr_schedule = schedule;
+  fit_options.augment = augment;
+  fit_options.balanced_sampling = o.balanced_sampling;
   if (validate == "test") fit_options.validation = &test;
   if (validate == "split") fit_options.validation = &held_out;
+
+  // Callbacks, in the order they run: the checkpointer last, so that it saves the others'
+  // state after this epoch.
+  const nlohmann::json config = config_json(o, schedule, augment);
+  std::unique_ptr<ReduceLrOnPlateau> plateau;
+  std::unique_ptr<EarlyStopping> stopper;
+  std::unique_ptr<Checkpointer> checkpointer;
+  std::vector<Callback*> callbacks;
+  if (schedule.kind() == LrSchedule::Kind::kPlateau) {
+    const LrSchedule::Plateau& p = schedule.plateau();
+    plateau = std::make_unique<ReduceLrOnPlateau>(o.monitor, p.factor, p.patience, p.min_delta,
+                                                  p.cooldown, p.min_factor);
+    callbacks.push_back(plateau.get());
+  }
+  if (o.early_stopping > 0) {
+    stopper = std::make_unique<EarlyStopping>(o.monitor, o.early_stopping, o.min_delta,
+                                              !o.no_restore_best);
+    callbacks.push_back(stopper.get());
+  }
+  std::vector<nlohmann::json> records;  // every epoch's log record, resumed ones included
+  if (!o.checkpoint_dir.empty()) {
+    detail::make_dirs(o.checkpoint_dir);
+    checkpointer = std::make_unique<Checkpointer>(
+        o.checkpoint_dir, callbacks, o.monitor, o.keep_checkpoints, [&] {
+          return nlohmann::json{{"config", config}, {"history", records}};
+        });
+  }
+  std::vector<Callback*> restored = callbacks;  // the checkpointer restores its own state too
+  if (checkpointer) restored.push_back(checkpointer.get());
+  if (!o.resume.empty()) {
+    const RestoredCheckpoint r = load_checkpoint(o.resume, model, restored);
+    const nlohmann::json saved = r.run.contains("config") ? r.run.at("config") : nlohmann::json();
+    const std::string diff = config_differences(saved, config);
+    if (!saved.is_object() || !diff.empty()) {
+      throw Error(o.resume + ": was written by a run with other options: " +
+                  (diff.empty() ? std::string("no configuration stored") : diff) +
+                  "; resume with the same options");
+    }
+    if (r.run.contains("history")) records = r.run.at("history").get<std::vector<nlohmann::json>>();
+    fit_options.initial_epoch = r.epochs_done;
+    if (!o.json) {
+      std::printf("Resuming from %s after epoch %d of %d\n", o.resume.c_str(), r.epochs_done,
+                  o.epochs);
+    }
+  }
+  if (checkpointer) callbacks.push_back(checkpointer.get());
+  fit_options.callbacks = callbacks;
+
+  std::unique_ptr<RunLog> log;
+  if (!o.log.empty()) log = std::make_unique<RunLog>(o.log, config, records);
   EpochPrinter printer(!o.json && stdout_is_tty());
   if (!o.json) {
     if (!o.recipe.empty()) std::printf("Recipe: %s\n", o.recipe.c_str());
@@ -151,13 +319,29 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule) {
         o.model.c_str(), with_commas(model.count_params()).c_str(), o.optimizer.c_str(),
         static_cast<double>(o.lr), schedule.str().c_str(), o.batch_size, o.epochs,
         o.epochs == 1 ? "epoch" : "epochs", isa_and_threads().c_str());
+    if (augment.any()) std::printf("Augmentation: %s\n", augment.str().c_str());
     std::fflush(stdout);
     fit_options.on_batch = [&](const BatchProgress& p) { printer.on_batch(p); };
-    fit_options.on_epoch = [&](const EpochStats& s) { printer.on_epoch(s); };
   }
+  fit_options.on_epoch = [&](const EpochStats& s) {
+    records.push_back(epoch_record(s));
+    if (log) log->add(records.back());
+    if (!o.json) {
+      printer.on_epoch(s);
+      if (o.per_class && s.has_validation) print_recall(s, train);
+    }
+  };
   if (o.profile) model.set_profiling(true);
   const History history = fit(model, train, fit_options);
   model.set_profiling(false);  // keeps the figures; the test evaluation below is not in them
+  if (!o.json && stopper && history.stopped_early) {
+    std::printf("Early stopping after epoch %d: no improvement of %s for %d epochs%s\n",
+                stopper->stopped_epoch(), o.monitor.c_str(), o.early_stopping,
+                o.no_restore_best ? ""
+                                  : (", restored the weights of epoch " +
+                                     std::to_string(stopper->monitor().best_epoch()))
+                                        .c_str());
+  }
   const EvalResult result = evaluate(model, test, 1000, fit_options.normalization);
 
   if (!o.save.empty()) {
@@ -169,6 +353,7 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule) {
     meta["test_accuracy"] = result.accuracy;
     meta["epochs"] = o.epochs;
     meta["lr_schedule"] = schedule.str();
+    meta["training"] = config;
     if (!o.recipe.empty()) meta["recipe"] = o.recipe;
     save_model(model, o.save, meta);
     if (!o.json) std::printf("Saved %s\n", o.save.c_str());
@@ -179,23 +364,13 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule) {
     j["model"] = o.model;
     if (!o.recipe.empty()) j["recipe"] = o.recipe;
     j["lr_schedule"] = schedule.str();
+    j["augment"] = augment.str();
     j["parameters"] = model.count_params();
-    j["epochs"] = nlohmann::json::array();
-    for (const EpochStats& s : history.epochs) {
-      nlohmann::json e{{"epoch", s.epoch},
-                       {"loss", s.loss},
-                       {"accuracy", s.accuracy},
-                       {"seconds", s.seconds},
-                       {"images_per_second", s.images_per_second},
-                       {"lr", s.lr}};
-      if (s.has_validation) {
-        e["val_loss"] = s.val_loss;
-        e["val_accuracy"] = s.val_accuracy;
-      }
-      j["epochs"].push_back(e);
-    }
+    j["epochs"] = records;
+    j["stopped_early"] = history.stopped_early;
     j["test_loss"] = result.loss;
     j["test_accuracy"] = result.accuracy;
+    j["test_recall"] = result.recall();
     j["total_seconds"] = seconds_since_start();
     if (o.profile) j["profile"] = profile_json(model.profile());
     std::printf("%s\n", j.dump(2).c_str());
@@ -218,7 +393,7 @@ void add_train_command(CLI::App& app) {
                     " --epochs " + std::to_string(r.epochs) + " --batch-size " +
                     std::to_string(r.batch_size) + " --optimizer " + r.optimizer + " --lr " +
                     CLI::detail::to_string(r.lr) + " --lr-schedule " + r.lr_schedule +
-                    " --validate " + r.validate;
+                    " --validate " + r.validate + " --augment " + r.augment;
   }
   CLI::App* cmd = app.add_subcommand(
       "train",
@@ -260,7 +435,10 @@ void add_train_command(CLI::App& app) {
                       "                                  cosine decay to lr*final at T\n"
                       "  onecycle:pct=0.25,div=25,final_div=10000\n"
                       "                                  lr/div rising to lr over pct*T, then\n"
-                      "                                  cosine decay to lr/(div*final_div)")
+                      "                                  cosine decay to lr/(div*final_div)\n"
+                      "  plateau:factor=0.1,patience=2,min_delta=1e-4,cooldown=0,min=0\n"
+                      "                                  lr*factor when --monitor has not\n"
+                      "                                  improved for `patience` epochs")
           ->capture_default_str();
   cmd->add_option("--l2", o->l2, "L2 penalty on weights (coupled, added to the gradient)")
       ->check(CLI::NonNegativeNumber);
@@ -282,6 +460,49 @@ void add_train_command(CLI::App& app) {
                       "the default when it is given), test (the default otherwise, as the "
                       "tutorial does) or none")
           ->check(CLI::IsMember({"test", "split", "none"}));
+  CLI::Option* augment =
+      cmd->add_option("--augment", o->augment,
+                      "Augment training images, e.g. \"shift=2,rotate=10,scale=0.1,shear=5,"
+                      "elastic=34:4,erase=0.5,noise=0.05\" (shift in pixels, angles in degrees, "
+                      "elastic alpha:sigma in pixels, erase a probability, noise a std as a "
+                      "fraction of 255); see it with `inkstone data show`");
+  cmd->add_flag("--balanced-sampling", o->balanced_sampling,
+                "Draw every class equally often (oversamples rare classes)");
+  cmd->add_option("--class-weight", o->class_weight,
+                  "Weight each class's training loss: balanced (n / (classes * n_class)) or "
+                  "one weight per class, comma-separated");
+  cmd->add_option("--label-smoothing", o->label_smoothing,
+                  "Train on targets (1 - e) one_hot + e / classes")
+      ->check(CLI::Range(0.0, 0.99));
+  cmd->add_option("--early-stopping", o->early_stopping,
+                  "Stop when --monitor has not improved for this many epochs (0: off)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--min-delta", o->min_delta,
+                  "Smallest change of --monitor that counts as an improvement")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--monitor", o->monitor,
+                  "Quantity for early stopping, plateau and the best checkpoint: val_loss, "
+                  "val_accuracy, loss, accuracy or auto (val_loss when validating, else loss)")
+      ->check(CLI::IsMember({"auto", "val_loss", "val_accuracy", "loss", "accuracy"}))
+      ->capture_default_str();
+  cmd->add_flag("--no-restore-best", o->no_restore_best,
+                "With --early-stopping, keep the last weights instead of the best epoch's");
+  cmd->add_flag("--stratified", o->stratified,
+                "Make --validation-split hold out the same fraction of every class");
+  cmd->add_flag("--per-class", o->per_class, "Print the per-class validation recall each epoch");
+  cmd->add_option("--checkpoint-dir", o->checkpoint_dir,
+                  "Write DIR/epoch-NNN.inks and DIR/last.inks after every epoch and DIR/best.inks "
+                  "when --monitor improves (atomically; each also loads as a model)");
+  cmd->add_option("--keep-checkpoints", o->keep_checkpoints,
+                  "Keep only the last N epoch checkpoints (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--resume", o->resume,
+                  "Continue from a checkpoint; give the same options as the interrupted run. "
+                  "The result is bit-identical to an uninterrupted run (same thread count)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--log", o->log,
+                  "Write the configuration and every epoch to this JSON Lines file "
+                  "(plot it with `inkstone plot`)");
   cmd->add_flag("--standardize", o->standardize,
                 "Standardize pixels with the training set's mean and std (default: x/255)");
   cmd->add_flag("--no-download", o->no_download, "Never download missing datasets");
@@ -298,9 +519,13 @@ void add_train_command(CLI::App& app) {
       if (lr->count() == 0) o->lr = r->lr;
       if (schedule->count() == 0) o->lr_schedule = r->lr_schedule;
       if (validate->count() == 0 && o->validation_split <= 0) o->validate = r->validate;
+      if (augment->count() == 0) o->augment = r->augment;
     }
     if (o->validate == "split" && o->validation_split <= 0) {
       throw CLI::ValidationError("--validate split needs --validation-split F (e.g. 0.1)");
+    }
+    if (o->stratified && o->validation_split <= 0) {
+      throw CLI::ValidationError("--stratified needs --validation-split F (e.g. 0.1)");
     }
     LrSchedule schedule;
     try {
@@ -308,7 +533,13 @@ void add_train_command(CLI::App& app) {
     } catch (const Error& e) {
       throw CLI::ValidationError("--lr-schedule", e.what());
     }
-    run_train(*o, schedule);
+    AugmentOptions augment_options;
+    try {
+      augment_options = AugmentOptions::parse(o->augment);
+    } catch (const Error& e) {
+      throw CLI::ValidationError("--augment", e.what());
+    }
+    run_train(*o, schedule, augment_options);
   });
 }
 
