@@ -15,5 +15,6 @@ void add_eval_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
 
 }  // namespace inkstone::cli

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   inkstone::cli::add_summary_command(app);
   inkstone::cli::add_data_command(app);
   inkstone::cli::add_bench_command(app);
+  inkstone::cli::add_plot_command(app);
   // Threads are set before any command callback runs (callbacks run after the whole parse).
   app.parse_complete_callback([&] {
     if (threads > 0) inkstone::kernels::ThreadPool::set_num_threads(threads);

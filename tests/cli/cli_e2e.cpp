@@ -68,5 +68,50 @@ TEST(CliE2e, ValidationSplitValidatesOnHeldOutTrainingImages) {
   EXPECT_NE(t.out.find("schedule cosine:warmup=0.5,final=0"), std::string::npos) << t.out;
 }
 
+// `inkstone data show` draws exactly what training sees: the same seed gives the same PNG.
+TEST(CliE2e, DataShowWritesADeterministicAugmentedGrid) {
+  ASSERT_FALSE(data_dir().empty()) << "INKSTONE_DATA must point at the datasets (see README)";
+  const std::string base = std::string(INKSTONE_TEST_TMP) + "/augmented_";
+  const std::string args =
+      "data show mnist --augment shift=2,rotate=10,scale=0.1,elastic=34:4 --count 64 --cols 8 "
+      "--scale 2 --out ";
+  const auto a = testing::run_cli(args + base + "a.png");
+  ASSERT_EQ(a.code, 0) << a.err;
+  ASSERT_EQ(testing::run_cli(args + base + "b.png").code, 0);
+  ASSERT_EQ(testing::run_cli(args + base + "c.png --seed 2").code, 0);
+  const std::string png = testing::read_text(base + "a.png");
+  ASSERT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  // IHDR: width and height, big-endian, at bytes 16..23: 2 + 8 * (56 + 2) = 466 square.
+  auto be32 = [&](size_t at) {
+    return (static_cast<uint32_t>(static_cast<uint8_t>(png[at])) << 24) |
+           (static_cast<uint32_t>(static_cast<uint8_t>(png[at + 1])) << 16) |
+           (static_cast<uint32_t>(static_cast<uint8_t>(png[at + 2])) << 8) |
+           static_cast<uint32_t>(static_cast<uint8_t>(png[at + 3]));
+  };
+  EXPECT_EQ(be32(16), 466u);
+  EXPECT_EQ(be32(20), 466u);
+  EXPECT_TRUE(png == testing::read_text(base + "b.png"));
+  EXPECT_FALSE(png == testing::read_text(base + "c.png"));
+}
+
+// A logged run plots to a PNG with both curves.
+TEST(CliE2e, LogAndPlotATrainingRun) {
+  ASSERT_FALSE(data_dir().empty()) << "INKSTONE_DATA must point at the datasets (see README)";
+  const std::string log = std::string(INKSTONE_TEST_TMP) + "/e2e_run.jsonl";
+  const std::string png = std::string(INKSTONE_TEST_TMP) + "/e2e_curves.png";
+  const auto t = testing::run_cli(
+      "train --model mlp --epochs 2 --validation-split 0.1 --no-download --log " + log);
+  ASSERT_EQ(t.code, 0) << t.err;
+  const std::string text = testing::read_text(log);
+  EXPECT_EQ(testing::count_lines(text), 3) << text;  // config + 2 epochs
+  EXPECT_NE(text.find("\"val_recall\""), std::string::npos);
+  const auto p = testing::run_cli("plot " + log + " --out " + png + " --title mlp");
+  ASSERT_EQ(p.code, 0) << p.err;
+  EXPECT_EQ(testing::read_text(png).substr(1, 3), "PNG");
+  const auto bad = testing::run_cli("plot " + png);  // not a log
+  EXPECT_EQ(bad.code, 1);
+}
+
 }  // namespace
 }  // namespace inkstone
