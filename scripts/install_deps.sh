@@ -6,6 +6,7 @@ packages=(
   zlib1g-dev libpng-dev libjpeg62-turbo-dev libssl-dev
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  jq  # scripts/experiment_*.sh read `inkstone train --json` with it
 )
 missing=()
 for p in "${packages[@]}"; do

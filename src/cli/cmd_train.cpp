@@ -16,6 +16,7 @@
 #include "cli/progress.hpp"
 #include "data/file_util.hpp"
 #include "inkstone/data/augment.hpp"
+#include "inkstone/data/subset.hpp"
 #include "inkstone/io/model_file.hpp"
 #include "inkstone/kernels/thread_pool.hpp"
 #include "inkstone/nn/loss.hpp"
@@ -59,6 +60,8 @@ struct TrainOptions {
   int keep_checkpoints = 0;
   std::string resume;
   std::string log;
+  int64_t train_limit = 0;
+  std::string class_fraction;
   bool standardize = false;
   bool no_download = false;
   bool json = false;
@@ -151,6 +154,8 @@ nlohmann::json config_json(const TrainOptions& o, const LrSchedule& schedule,
           {"monitor", o.monitor},
           {"restore_best", !o.no_restore_best},
           {"standardize", o.standardize},
+          {"train_limit", o.train_limit},
+          {"class_fraction", o.class_fraction},
           {"recipe", o.recipe},
           {"threads", kernels::num_threads()}};
 }
@@ -229,10 +234,19 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule, const AugmentO
     data.train = std::move(head);
     held_out = std::move(tail);
   }
+  if (!o.class_fraction.empty()) {
+    data.train = keep_class_fractions(
+        data.train, parse_class_fractions(o.class_fraction, data.train.num_classes));
+  }
+  if (o.train_limit > 0) data.train = take_first(data.train, o.train_limit);
   const Dataset& train = data.train;
   const Dataset& test = data.test;
   if (!o.json) {
     std::printf("Dataset: %s\n", data.note.c_str());
+    if (o.train_limit > 0 || !o.class_fraction.empty()) {
+      std::printf("Training subset: %s images (%s)\n", with_commas(train.size()).c_str(),
+                  train.name.c_str());
+    }
     if (o.validation_split > 0) {
       std::printf("Training on %s images, validating on %s held-out training images (%s)\n",
                   with_commas(train.size()).c_str(), with_commas(held_out.size()).c_str(),
@@ -503,6 +517,12 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--log", o->log,
                   "Write the configuration and every epoch to this JSON Lines file "
                   "(plot it with `inkstone plot`)");
+  cmd->add_option("--train-limit", o->train_limit,
+                  "Train on the first N training images only (after --validation-split)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--class-fraction", o->class_fraction,
+                  "Keep only a fraction of some classes' training images, e.g. \"0-4=0.05\" "
+                  "(their first images; for imbalance experiments)");
   cmd->add_flag("--standardize", o->standardize,
                 "Standardize pixels with the training set's mean and std (default: x/255)");
   cmd->add_flag("--no-download", o->no_download, "Never download missing datasets");

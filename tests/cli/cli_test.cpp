@@ -109,6 +109,56 @@ TEST(Cli, ScheduleAndSplitUsageErrorsExitTwo) {
   EXPECT_NE(r.err.find("slow"), std::string::npos) << r.err;
 }
 
+TEST(Cli, TrainingToolkitFlagsCheckTheirValues) {
+  const fs::path root = make_data("toolkit", IdxSpec{});
+  const std::string train = train_on(root);
+  auto r = run_cli(train + " --augment blur=1");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown transform 'blur'"), std::string::npos) << r.err;
+  r = run_cli(train + " --stratified");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--validation-split"), std::string::npos) << r.err;
+  r = run_cli(train + " --resume /no/such/checkpoint.inks");
+  EXPECT_EQ(r.code, 2);
+  r = run_cli(train + " --monitor val_los");
+  EXPECT_EQ(r.code, 2);
+  expect_one_line_error(run_cli(train + " --class-weight 1,2"), "2 weights for 10 classes");
+  expect_one_line_error(run_cli(train + " --class-fraction 0-12=0.5"), "classes are 0..9");
+  expect_one_line_error(
+      run_cli(train + " --lr-schedule plateau --monitor val_loss --validate none"),
+      "cannot monitor val_loss");
+  // A plain model file is not a checkpoint.
+  const fs::path model = fs::path(INKSTONE_TEST_TMP) / "toolkit.inks";
+  ASSERT_EQ(run_cli(train + " --save " + model.string()).code, 0);
+  expect_one_line_error(run_cli(train + " --resume " + model.string()), "not a checkpoint");
+  // Every toolkit option at once runs on tiny data.
+  r = run_cli(train +
+              " --validation-split 0.25 --stratified --augment shift=1,noise=0.05 "
+              "--balanced-sampling --class-weight balanced --label-smoothing 0.1 "
+              "--early-stopping 3 --lr-schedule plateau:patience=1 --per-class "
+              "--class-fraction 0=0.5 --train-limit 40");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Training subset: 40 images"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("val recall: 0 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Augmentation: shift=1,noise=0.05"), std::string::npos) << r.out;
+}
+
+TEST(Cli, DataShowAndPlotRejectBadInput) {
+  const fs::path root = make_data("show", IdxSpec{});
+  const fs::path png = fs::path(INKSTONE_TEST_TMP) / "show.png";
+  auto r = run_cli("data show mnist --count 16 --out " + png.string() + " --data " + root.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(testing::read_text(png.string()).substr(1, 3), "PNG");
+  expect_one_line_error(
+      run_cli("data show mnist --start 64 --data " + root.string() + " --out " + png.string()),
+      "past the end");
+  r = run_cli("data show mnist --augment rotate=x --data " + root.string());
+  EXPECT_EQ(r.code, 2);
+  expect_one_line_error(run_cli("data show mnist --out /no/such/dir/x.png --data " + root.string()),
+                        "x.png");
+  expect_one_line_error(run_cli("plot " + png.string()), "not a JSON line");
+}
+
 TEST(Cli, RecipeSetsOptionsThatExplicitOnesOverride) {
   const fs::path root = make_data("recipe", IdxSpec{});
   // The fast recipe on tiny data, with its epochs overridden: the model and schedule are the

@@ -1,0 +1,100 @@
+#include "inkstone/data/subset.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "inkstone/tensor/error.hpp"
+
+namespace inkstone {
+
+namespace {
+Dataset header_of(const Dataset& d, const std::string& name) {
+  Dataset out;
+  out.name = name;
+  out.source = d.source;
+  out.channels = d.channels;
+  out.height = d.height;
+  out.width = d.width;
+  out.num_classes = d.num_classes;
+  out.class_names = d.class_names;
+  return out;
+}
+
+void append(Dataset& to, const Dataset& from, int64_t i) {
+  to.images.insert(to.images.end(), from.image(i), from.image(i) + from.image_bytes());
+  to.labels.push_back(from.labels[static_cast<size_t>(i)]);
+}
+
+int parse_class(const std::string& s, int num_classes, const std::string& part) {
+  char* end = nullptr;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || v < 0 || v >= num_classes) {
+    throw Error("class fractions: '" + part + "': classes are 0.." +
+                std::to_string(num_classes - 1));
+  }
+  return static_cast<int>(v);
+}
+}  // namespace
+
+Dataset take_first(const Dataset& data, int64_t n) {
+  if (n < 1) throw Error("take_first: n must be >= 1, got " + std::to_string(n));
+  if (n >= data.size()) return data;
+  Dataset out = header_of(data, data.name + "[:" + std::to_string(n) + "]");
+  out.images.assign(data.images.begin(), data.images.begin() + n * data.image_bytes());
+  out.labels.assign(data.labels.begin(), data.labels.begin() + n);
+  return out;
+}
+
+Dataset keep_class_fractions(const Dataset& data, const std::vector<double>& fractions) {
+  if (static_cast<int>(fractions.size()) != data.num_classes) {
+    throw Error("keep_class_fractions: " + std::to_string(fractions.size()) + " fractions for " +
+                std::to_string(data.num_classes) + " classes");
+  }
+  std::vector<int64_t> count(fractions.size(), 0), keep(fractions.size()), seen(fractions.size());
+  for (int32_t y : data.labels) {
+    if (y < 0 || y >= data.num_classes) throw Error(data.name + ": label out of range");
+    ++count[static_cast<size_t>(y)];
+  }
+  for (size_t c = 0; c < fractions.size(); ++c) {
+    const double f = fractions[c];
+    if (!(f >= 0 && f <= 1)) throw Error("class fractions must be in [0, 1]");
+    keep[c] = std::llround(f * static_cast<double>(count[c]));
+    if (f > 0 && count[c] > 0 && keep[c] == 0) keep[c] = 1;
+  }
+  Dataset out = header_of(data, data.name + "[class fractions]");
+  for (int64_t i = 0; i < data.size(); ++i) {
+    const size_t y = static_cast<size_t>(data.labels[static_cast<size_t>(i)]);
+    if (seen[y]++ < keep[y]) append(out, data, i);
+  }
+  if (out.size() == 0) throw Error(data.name + ": the class fractions keep no image");
+  return out;
+}
+
+std::vector<double> parse_class_fractions(const std::string& text, int num_classes) {
+  std::vector<double> f(static_cast<size_t>(num_classes), 1.0);
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    const size_t eq = part.find('=');
+    if (eq == std::string::npos) {
+      throw Error("class fractions: expected CLASSES=FRACTION, got '" + part + "'");
+    }
+    const std::string classes = part.substr(0, eq), value = part.substr(eq + 1);
+    const size_t dash = classes.find('-');
+    const int lo = parse_class(classes.substr(0, dash), num_classes, part);
+    const int hi =
+        dash == std::string::npos ? lo : parse_class(classes.substr(dash + 1), num_classes, part);
+    char* end = nullptr;
+    const double v = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !(v >= 0 && v <= 1) || lo > hi) {
+      throw Error("class fractions: '" + part +
+                  "': need a class range lo-hi and a fraction in "
+                  "[0, 1]");
+    }
+    for (int c = lo; c <= hi; ++c) f[static_cast<size_t>(c)] = v;
+  }
+  return f;
+}
+
+}  // namespace inkstone
