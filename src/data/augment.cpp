@@ -45,7 +45,7 @@ constexpr float kDegree = std::numbers::pi_v<float> / 180.0f;
 }  // namespace
 
 bool AugmentOptions::geometric() const {
-  return shift > 0 || rotate > 0 || scale > 0 || shear > 0 || elastic_alpha > 0;
+  return shift > 0 || rotate > 0 || scale > 0 || shear > 0 || flip > 0 || elastic_alpha > 0;
 }
 
 bool AugmentOptions::any() const {
@@ -76,6 +76,8 @@ AugmentOptions AugmentOptions::parse(const std::string& text) {
       o.scale = parse_number(key, value, 0, 0.9f);
     } else if (key == "shear") {
       o.shear = parse_number(key, value, 0, 60);
+    } else if (key == "flip") {
+      o.flip = parse_number(key, value, 0, 1);
     } else if (key == "elastic") {
       const size_t colon = value.find(':');
       if (colon == std::string::npos) {
@@ -90,7 +92,7 @@ AugmentOptions AugmentOptions::parse(const std::string& text) {
       o.noise = parse_number(key, value, 0, 1);
     } else {
       throw Error("--augment: unknown transform '" + key +
-                  "' (known: shift, rotate, scale, shear, elastic, erase, noise)");
+                  "' (known: shift, rotate, scale, shear, flip, elastic, erase, noise)");
     }
   }
   return o;
@@ -103,6 +105,7 @@ std::string AugmentOptions::str() const {
   if (rotate > 0) add("rotate=" + num(rotate));
   if (scale > 0) add("scale=" + num(scale));
   if (shear > 0) add("shear=" + num(shear));
+  if (flip > 0) add("flip=" + num(flip));
   if (elastic_alpha > 0) add("elastic=" + num(elastic_alpha) + ":" + num(elastic_sigma));
   if (erase > 0) add("erase=" + num(erase));
   if (noise > 0) add("noise=" + num(noise));
@@ -172,6 +175,7 @@ void Augmenter::apply(const uint8_t* src, uint8_t* dst, Rng& rng, Scratch& scrat
     const float angle = o_.rotate > 0 ? rng.uniform(-o_.rotate, o_.rotate) * kDegree : 0.0f;
     const float s = o_.scale > 0 ? rng.uniform(1 - o_.scale, 1 + o_.scale) : 1.0f;
     const float shear = o_.shear > 0 ? rng.uniform(-o_.shear, o_.shear) * kDegree : 0.0f;
+    const bool flip = o_.flip > 0 && rng.uniform() < o_.flip;
     const bool elastic = o_.elastic_alpha > 0;
     if (elastic) elastic_field(rng, scratch);
 
@@ -184,7 +188,9 @@ void Augmenter::apply(const uint8_t* src, uint8_t* dst, Rng& rng, Scratch& scrat
     const float cx = 0.5f * static_cast<float>(w_ - 1), cy = 0.5f * static_cast<float>(h_ - 1);
     for (int y = 0; y < h_; ++y) {
       for (int x = 0; x < w_; ++x) {
-        const float px = static_cast<float>(x) - cx - tx, py = static_cast<float>(y) - cy - ty;
+        float px = static_cast<float>(x) - cx - tx;
+        const float py = static_cast<float>(y) - cy - ty;
+        if (flip) px = -px;  // mirror: M applied to (-px, py)
         float qx = cx + m00 * px + m01 * py;
         float qy = cy + m10 * px + m11 * py;
         if (elastic) {

@@ -48,6 +48,7 @@ Dataset random_dataset(int n) {
 TEST(AugmentOptions, ParsesAndPrintsCanonically) {
   const AugmentOptions o = AugmentOptions::parse(
       " shift=2, rotate=10,scale=0.1,shear=5,elastic=34:4,erase=0.5,noise=0.05");
+  EXPECT_FLOAT_EQ(AugmentOptions::parse("flip=0.5").flip, 0.5f);
   EXPECT_FLOAT_EQ(o.shift, 2);
   EXPECT_FLOAT_EQ(o.rotate, 10);
   EXPECT_FLOAT_EQ(o.scale, 0.1f);
@@ -123,6 +124,16 @@ TEST(Augmenter, RotationKeepsACentredSquareCentred) {
     EXPECT_NEAR(cx / m, 13.5, 0.05) << seed;
     EXPECT_NEAR(cy / m, 13.5, 0.05) << seed;
   }
+}
+
+TEST(Augmenter, FlipMirrorsExactly) {
+  AugmentOptions o;
+  o.flip = 1;
+  const std::vector<uint8_t> img = square_at(3, 10);  // columns 3..6
+  const std::vector<uint8_t> out = augment(o, img, 28, 28, 1);
+  for (int y = 0; y < 28; ++y)
+    for (int x = 0; x < 28; ++x)
+      EXPECT_EQ(out[static_cast<size_t>(y * 28 + x)], img[static_cast<size_t>(y * 28 + 27 - x)]);
 }
 
 TEST(Augmenter, ScaleChangesTheInkArea) {

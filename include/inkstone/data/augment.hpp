@@ -6,7 +6,8 @@
 // Geometry: output pixel p (pixel centres, image centre c) samples the source at
 //   q = c + S^-1 Sh^-1 R^-1 (p - c - t) + e(p)
 // with bilinear interpolation (zero outside the image), where t is a shift (pixels), R a
-// rotation, Sh an x-shear, S an isotropic scale, and e an elastic displacement field
+// rotation, Sh an x-shear, S an isotropic scale (with a horizontal mirror when flipped), and e
+// an elastic displacement field
 // (Simard, Steinkraus & Platt 2003): per-pixel uniform(-1, 1) fields for x and y, each smoothed
 // by a Gaussian of standard deviation sigma (pixels) and multiplied by alpha.
 // Then random erasing (Zhong et al. 2017: with probability p a rectangle of 2-25% of the image,
@@ -28,6 +29,7 @@ struct AugmentOptions {
   float rotate = 0;         // max |angle| in degrees
   float scale = 0;          // scale factor uniform in [1 - scale, 1 + scale]
   float shear = 0;          // max |x-shear angle| in degrees
+  float flip = 0;           // probability of a horizontal mirror (clothes, not digits)
   float elastic_alpha = 0;  // elastic displacement scale in pixels (0: off)
   float elastic_sigma = 4;  // Gaussian smoothing of the displacement field, pixels
   float erase = 0;          // probability of erasing one random rectangle
@@ -35,7 +37,8 @@ struct AugmentOptions {
 
   bool any() const;
   bool geometric() const;
-  // "shift=2,rotate=10,scale=0.1,shear=5,elastic=34:4,erase=0.5,noise=0.05"; "" or "none" is
+  // "shift=2,rotate=10,scale=0.1,shear=5,flip=0.5,elastic=34:4,erase=0.5,noise=0.05"; "" or
+  // "none" is
   // no augmentation. Throws Error naming the bad part.
   static AugmentOptions parse(const std::string& text);
   // The canonical text of the options (parse(str()) gives the same options); "none" when off.
