@@ -57,8 +57,9 @@ void Canvas::text(int x, int y, const std::string& s, Rgb c, int scale) {
     const int gx = x + static_cast<int>(k) * 6 * scale;
     for (int r = 0; r < 7; ++r)
       for (int col = 0; col < 5; ++col)
-        if (rows[r] & (0x10 >> col)) fill_rect(gx + col * scale, y + r * scale,
-                                               gx + (col + 1) * scale - 1, y + (r + 1) * scale - 1, c);
+        if (rows[r] & (0x10 >> col))
+          fill_rect(gx + col * scale, y + r * scale, gx + (col + 1) * scale - 1,
+                    y + (r + 1) * scale - 1, c);
   }
 }
 
@@ -69,8 +70,9 @@ void Canvas::text_vertical(int x, int y, const std::string& s, Rgb c, int scale)
     const int gy = y - static_cast<int>(k) * 6 * scale;
     for (int r = 0; r < 7; ++r)
       for (int col = 0; col < 5; ++col)
-        if (rows[r] & (0x10 >> col)) fill_rect(x + r * scale, gy - (col + 1) * scale + 1,
-                                               x + (r + 1) * scale - 1, gy - col * scale, c);
+        if (rows[r] & (0x10 >> col))
+          fill_rect(x + r * scale, gy - (col + 1) * scale + 1, x + (r + 1) * scale - 1,
+                    gy - col * scale, c);
   }
 }
 

@@ -49,9 +49,8 @@ std::string format_tick(double value, double step) {
 }
 
 Rgb series_color(int index) {
-  static const Rgb kPalette[] = {{0, 114, 178},  {213, 94, 0},   {0, 158, 115},
-                                 {204, 121, 167}, {230, 159, 0}, {86, 180, 233},
-                                 {0, 0, 0},       {240, 228, 66}};
+  static const Rgb kPalette[] = {{0, 114, 178}, {213, 94, 0},   {0, 158, 115}, {204, 121, 167},
+                                 {230, 159, 0}, {86, 180, 233}, {0, 0, 0},     {240, 228, 66}};
   return kPalette[static_cast<size_t>(index) % (sizeof kPalette / sizeof kPalette[0])];
 }
 
@@ -69,12 +68,17 @@ void draw_line_chart(Canvas& c, int x, int y, int w, int h, const LineChart& cha
   }
   if (!std::isfinite(x_lo)) throw Error("line chart '" + chart.title + "': nothing to plot");
   std::vector<double> xt = nice_ticks(x_lo, x_hi, 8);
+  double x0 = xt.front(), x1 = xt.back();
   if (chart.integer_x) {
-    const double step = std::max(1.0, xt.size() > 1 ? xt[1] - xt[0] : 1.0);
-    xt.clear();
-    for (double v = std::floor(x_lo); v <= std::ceil(x_hi) + 1e-9; v += std::round(step))
-      xt.push_back(v);
-    if (xt.size() == 1) xt.push_back(xt[0] + 1);
+    // Epochs: the axis spans the data exactly; ticks at the first epoch and at whole multiples
+    // of a nice step after it.
+    const double step = std::max(1.0, std::round(xt.size() > 1 ? xt[1] - xt[0] : 1.0));
+    x0 = std::floor(x_lo);
+    x1 = std::max(std::ceil(x_hi), x0 + 1);
+    xt = {x0};
+    for (double v = (std::floor(x0 / step) + 1) * step; v <= x1 + 1e-9; v += step) {
+      if (v - x0 >= step * 0.5) xt.push_back(v);
+    }
   }
   const std::vector<double> yt = nice_ticks(y_lo, y_hi, 6);
   const double y_step = yt.size() > 1 ? yt[1] - yt[0] : 1;
@@ -84,13 +88,14 @@ void draw_line_chart(Canvas& c, int x, int y, int w, int h, const LineChart& cha
   const int s = 2;
   const Rgb ink{40, 40, 40}, grid{225, 225, 225};
   int y_label_w = 0;
-  for (double v : yt) y_label_w = std::max(y_label_w, Canvas::text_width(format_tick(v, y_step), s));
+  for (double v : yt)
+    y_label_w = std::max(y_label_w, Canvas::text_width(format_tick(v, y_step), s));
   const int left = x + 8 + Canvas::text_height(s) + 8 + y_label_w + 8;
   const int top = y + 8 + (chart.title.empty() ? 0 : Canvas::text_height(s) + 12);
   const int right = x + w - 24;
   const int bottom = y + h - 8 - Canvas::text_height(s) - 8 - Canvas::text_height(s) - 10;
   if (right - left < 40 || bottom - top < 40) throw Error("line chart: the area is too small");
-  const double x0 = xt.front(), x1 = xt.back(), y0 = yt.front(), y1 = yt.back();
+  const double y0 = yt.front(), y1 = yt.back();
   auto px = [&](double v) { return left + (v - x0) / (x1 - x0) * (right - left); };
   auto py = [&](double v) { return bottom - (v - y0) / (y1 - y0) * (bottom - top); };
 
@@ -116,8 +121,8 @@ void draw_line_chart(Canvas& c, int x, int y, int w, int h, const LineChart& cha
            bottom + 8 + Canvas::text_height(s) + 10, chart.x_label, ink, s);
   }
   if (!chart.y_label.empty()) {
-    c.text_vertical(x + 8, (top + bottom + Canvas::text_width(chart.y_label, s)) / 2,
-                    chart.y_label, ink, s);
+    c.text_vertical(x + 8, (top + bottom + Canvas::text_width(chart.y_label, s)) / 2, chart.y_label,
+                    ink, s);
   }
 
   // Series: lines between consecutive finite points, a 5x5 marker on each.
@@ -141,7 +146,8 @@ void draw_line_chart(Canvas& c, int x, int y, int w, int h, const LineChart& cha
 
   // Legend: top-right inside the plot area, on a white box.
   int legend_w = 0;
-  for (const Series& sr : chart.series) legend_w = std::max(legend_w, Canvas::text_width(sr.label, s));
+  for (const Series& sr : chart.series)
+    legend_w = std::max(legend_w, Canvas::text_width(sr.label, s));
   if (legend_w > 0) {
     const int row_h = Canvas::text_height(s) + 8;
     const int box_w = legend_w + 52, box_h = static_cast<int>(chart.series.size()) * row_h + 8;
