@@ -45,8 +45,15 @@ History fit(Sequential& model, const Dataset& train, const FitOptions& options) 
   if (options.epochs < 1) throw Error("epochs must be >= 1, got " + std::to_string(options.epochs));
   if (options.validation) check_fits(model, *options.validation);
 
+  if (options.initial_epoch < 0 || options.initial_epoch > options.epochs) {
+    throw Error("initial epoch " + std::to_string(options.initial_epoch) + " is outside [0, " +
+                std::to_string(options.epochs) + "]");
+  }
   BatchLoader loader(train, options.batch_size, options.shuffle, options.seed,
                      options.normalization);
+  loader.set_augment(options.augment);
+  loader.set_balanced_sampling(options.balanced_sampling);
+  loader.set_prefetch(options.augment.any());
   Optimizer& optimizer = model.optimizer();
   const float base_lr = optimizer.lr();
   struct RestoreLr {  // also when a callback throws

@@ -131,6 +131,30 @@ TEST(Fit, AppliesTheLearningRateScheduleAndRestoresTheBaseRate) {
   EXPECT_NE(std::memcmp(wa.data(), wb.data(), wa.size() * sizeof(float)), 0);
 }
 
+TEST(Fit, AugmentationAndBalancedSamplingChangeTrainingDeterministically) {
+  const Dataset train = bars(256, 1);
+  auto weights_after = [&](const char* augment, bool balanced) {
+    Sequential m = small_cnn(3);
+    FitOptions opt;
+    opt.epochs = 2;
+    opt.batch_size = 32;
+    opt.augment = AugmentOptions::parse(augment);
+    opt.balanced_sampling = balanced;
+    fit(m, train, opt);
+    return all_weights(m);
+  };
+  const auto plain = weights_after("none", false);
+  const auto augmented = weights_after("shift=1,rotate=10", false);
+  EXPECT_NE(augmented, plain);
+  EXPECT_EQ(augmented, weights_after("shift=1,rotate=10", false));
+  EXPECT_NE(weights_after("none", true), plain);
+  Sequential m = small_cnn(3);
+  FitOptions bad;
+  bad.epochs = 2;
+  bad.initial_epoch = 3;
+  EXPECT_THROW(fit(m, train, bad), Error);
+}
+
 TEST(Fit, RejectsDataThatDoesNotFit) {
   Dataset wrong = bars(32, 1);
   wrong.height = wrong.width = 5;
