@@ -30,9 +30,13 @@ void expect_error(const std::function<void()>& fn, std::initializer_list<const c
 }
 
 TEST(Spec, PresetsBuildWithTheirParameterCounts) {
-  EXPECT_EQ(preset_names(), (std::vector<std::string>{"mlp", "lenet5", "seed-cnn", "fast-cnn"}));
-  const std::pair<const char*, int64_t> expected[] = {
-      {"mlp", 101770}, {"lenet5", 61706}, {"seed-cnn", 93322}, {"fast-cnn", 18522}};
+  EXPECT_EQ(preset_names(),
+            (std::vector<std::string>{"mlp", "lenet5", "seed-cnn", "fast-cnn", "strong"}));
+  const std::pair<const char*, int64_t> expected[] = {{"mlp", 101770},
+                                                      {"lenet5", 61706},
+                                                      {"seed-cnn", 93322},
+                                                      {"fast-cnn", 18522},
+                                                      {"strong", 326826}};
   for (const auto& [name, count] : expected) {
     Sequential m = model_from_spec(preset_spec(name));
     EXPECT_EQ(m.count_params(), count) << name;
