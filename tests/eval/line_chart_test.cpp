@@ -67,7 +67,8 @@ TEST(LineChart, DrawsSeriesAndLegendIntoAPng) {
   chart.y_label = "accuracy";
   chart.integer_x = true;
   chart.series.push_back({"train", {1, 2, 3, 4}, {0.9, 0.95, 0.97, 0.98}, series_color(0), false});
-  chart.series.push_back({"validation", {1, 2, 3, 4}, {0.93, 0.96, NAN, 0.975}, series_color(0), true});
+  chart.series.push_back(
+      {"validation", {1, 2, 3, 4}, {0.93, 0.96, NAN, 0.975}, series_color(0), true});
   Canvas c(640, 400);
   draw_line_chart(c, 0, 0, 640, 400, chart);
   EXPECT_GT(count_color(c.image(), series_color(0)), 300);  // lines, markers, legend swatches

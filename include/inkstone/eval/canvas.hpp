@@ -19,7 +19,7 @@ class Canvas {
   int height() const { return image_.height; }
   const Image& image() const { return image_; }
 
-  void pixel(int x, int y, Rgb c);  // ignores points outside the canvas
+  void pixel(int x, int y, Rgb c);                        // ignores points outside the canvas
   void fill_rect(int x0, int y0, int x1, int y1, Rgb c);  // inclusive corners, any order
   // A line of `width` pixels from (x0, y0) to (x1, y1); dash > 0 draws dash-pixel dashes.
   void line(double x0, double y0, double x1, double y1, Rgb c, int width = 1, int dash = 0);
