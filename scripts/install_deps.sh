@@ -7,6 +7,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   jq  # scripts/experiment_*.sh read `inkstone train --json` with it
+  chromium  # tests only: scripts/check_report_html.sh loads eval reports headless
 )
 missing=()
 for p in "${packages[@]}"; do

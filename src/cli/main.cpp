@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   inkstone::cli::add_train_command(app);
   inkstone::cli::add_eval_command(app);
+  inkstone::cli::add_compare_command(app);
   inkstone::cli::add_summary_command(app);
   inkstone::cli::add_data_command(app);
   inkstone::cli::add_bench_command(app);

@@ -163,6 +163,45 @@ void Augmenter::elastic_field(Rng& rng, Scratch& s) const {
   }
 }
 
+void resample(const uint8_t* src, uint8_t* dst, int channels, int height, int width,
+              const InverseWarp& warp) {
+  const int64_t plane = int64_t{height} * width;
+  const float cx = 0.5f * static_cast<float>(width - 1), cy = 0.5f * static_cast<float>(height - 1);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      float px = static_cast<float>(x) - cx - warp.tx;
+      const float py = static_cast<float>(y) - cy - warp.ty;
+      if (warp.flip) px = -px;  // mirror: M applied to (-px, py)
+      float qx = cx + warp.m00 * px + warp.m01 * py;
+      float qy = cy + warp.m10 * px + warp.m11 * py;
+      if (warp.field_x != nullptr) {
+        qx += warp.field_x[static_cast<size_t>(y * width + x)];
+        qy += warp.field_y[static_cast<size_t>(y * width + x)];
+      }
+      // Bilinear: the four neighbours with weights (1-fx)(1-fy), fx(1-fy), (1-fx)fy, fx fy;
+      // pixels outside the image are 0.
+      const float fx0 = std::floor(qx), fy0 = std::floor(qy);
+      const int x0 = static_cast<int>(fx0), y0 = static_cast<int>(fy0);
+      const float fx = qx - fx0, fy = qy - fy0;
+      const bool inside = x0 >= -1 && x0 < width && y0 >= -1 && y0 < height;
+      for (int ch = 0; ch < channels; ++ch) {
+        const uint8_t* img = src + ch * plane;
+        float v = 0;
+        if (inside) {
+          auto at = [&](int xx, int yy) -> float {
+            return (xx < 0 || xx >= width || yy < 0 || yy >= height)
+                       ? 0.0f
+                       : static_cast<float>(img[yy * width + xx]);
+          };
+          v = (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
+              fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+        }
+        dst[ch * plane + y * width + x] = static_cast<uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f));
+      }
+    }
+  }
+}
+
 void Augmenter::apply(const uint8_t* src, uint8_t* dst, Rng& rng, Scratch& scratch) const {
   const int64_t plane = int64_t{h_} * w_;
   if (!o_.geometric()) {
@@ -182,43 +221,20 @@ void Augmenter::apply(const uint8_t* src, uint8_t* dst, Rng& rng, Scratch& scrat
     // Inverse map M = S^-1 Sh^-1 R^-1 as a 2x2 matrix: R^-1 = [cos sin; -sin cos],
     // Sh = [1 tan(shear); 0 1] so Sh^-1 = [1 -tan(shear); 0 1], S^-1 = I / s.
     const float co = std::cos(angle), si = std::sin(angle), ts = std::tan(shear);
-    const float r00 = co, r01 = si, r10 = -si, r11 = co;                 // R^-1
-    const float m00 = (r00 - ts * r10) / s, m01 = (r01 - ts * r11) / s;  // S^-1 Sh^-1 R^-1
-    const float m10 = r10 / s, m11 = r11 / s;
-    const float cx = 0.5f * static_cast<float>(w_ - 1), cy = 0.5f * static_cast<float>(h_ - 1);
-    for (int y = 0; y < h_; ++y) {
-      for (int x = 0; x < w_; ++x) {
-        float px = static_cast<float>(x) - cx - tx;
-        const float py = static_cast<float>(y) - cy - ty;
-        if (flip) px = -px;  // mirror: M applied to (-px, py)
-        float qx = cx + m00 * px + m01 * py;
-        float qy = cy + m10 * px + m11 * py;
-        if (elastic) {
-          qx += scratch.field_x[static_cast<size_t>(y * w_ + x)];
-          qy += scratch.field_y[static_cast<size_t>(y * w_ + x)];
-        }
-        // Bilinear: the four neighbours with weights (1-fx)(1-fy), fx(1-fy), (1-fx)fy, fx fy;
-        // pixels outside the image are 0.
-        const float fx0 = std::floor(qx), fy0 = std::floor(qy);
-        const int x0 = static_cast<int>(fx0), y0 = static_cast<int>(fy0);
-        const float fx = qx - fx0, fy = qy - fy0;
-        const bool inside = x0 >= -1 && x0 < w_ && y0 >= -1 && y0 < h_;
-        for (int ch = 0; ch < c_; ++ch) {
-          const uint8_t* img = src + ch * plane;
-          float v = 0;
-          if (inside) {
-            auto at = [&](int xx, int yy) -> float {
-              return (xx < 0 || xx >= w_ || yy < 0 || yy >= h_)
-                         ? 0.0f
-                         : static_cast<float>(img[yy * w_ + xx]);
-            };
-            v = (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
-                fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
-          }
-          dst[ch * plane + y * w_ + x] = static_cast<uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f));
-        }
-      }
+    const float r00 = co, r01 = si, r10 = -si, r11 = co;  // R^-1
+    InverseWarp warp;
+    warp.m00 = (r00 - ts * r10) / s;  // S^-1 Sh^-1 R^-1
+    warp.m01 = (r01 - ts * r11) / s;
+    warp.m10 = r10 / s;
+    warp.m11 = r11 / s;
+    warp.tx = tx;
+    warp.ty = ty;
+    warp.flip = flip;
+    if (elastic) {
+      warp.field_x = scratch.field_x.data();
+      warp.field_y = scratch.field_y.data();
     }
+    resample(src, dst, c_, h_, w_, warp);
   }
 
   if (o_.erase > 0 && rng.uniform() < o_.erase) {

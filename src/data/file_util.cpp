@@ -220,6 +220,21 @@ std::string digest_hex(const void* data, size_t n, const std::string& algorithm)
   return to_hex(md, len);
 }
 
+std::vector<uint8_t> read_file(const std::string& path, int64_t max_bytes) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw Error(path + ": cannot open: " + errno_text());
+  std::vector<uint8_t> out;
+  std::vector<uint8_t> buf(1 << 16);
+  size_t r;
+  while ((r = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) {
+    if (static_cast<int64_t>(out.size() + r) > max_bytes)
+      throw Error(path + ": larger than the limit of " + std::to_string(max_bytes) + " bytes");
+    out.insert(out.end(), buf.data(), buf.data() + r);
+  }
+  if (std::ferror(f.get())) throw Error(path + ": read error");
+  return out;
+}
+
 std::string digest_file_hex(const std::string& path, const std::string& algorithm) {
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), digest_by_name(algorithm), nullptr) != 1) {

@@ -23,6 +23,10 @@ bool ends_with(const std::string& s, const std::string& suffix);
 // getenv that returns "" for unset variables.
 std::string get_env(const char* name);
 
+// The whole content of a file; throws Error naming the path when it cannot be read or holds
+// more than max_bytes.
+std::vector<uint8_t> read_file(const std::string& path, int64_t max_bytes);
+
 // Writes `n` bytes to `path` atomically: a temp file in the same directory is written, flushed to
 // disk and renamed over `path`, so readers see either the old file or the complete new one.
 void write_file_atomic(const std::string& path, const void* data, size_t n);

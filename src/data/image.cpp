@@ -5,6 +5,7 @@
 #include <csetjmp>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "data/file_util.hpp"
@@ -59,6 +60,47 @@ std::vector<uint8_t> encode_png(const Image& image) {
   }
   png_write_end(png, nullptr);
   return out;
+}
+
+Image decode_png(const uint8_t* data, size_t size, int64_t max_pixels) {
+  if (size < 8 || png_sig_cmp(data, 0, 8) != 0) throw Error("not a PNG file (bad signature)");
+  // libpng's simplified API: it reads the header first, so the size is checked before any
+  // pixel memory is allocated, and it reports errors by return value (no setjmp here).
+  png_image img;
+  std::memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_memory(&img, data, size)) {
+    const std::string why = img.message;
+    png_image_free(&img);
+    throw Error("corrupt PNG data: " + why);
+  }
+  struct Guard {
+    png_image& i;
+    ~Guard() { png_image_free(&i); }
+  } guard{img};
+  if (img.width == 0 || img.height == 0 || img.width > 1000000 || img.height > 1000000 ||
+      static_cast<int64_t>(img.width) * static_cast<int64_t>(img.height) > max_pixels) {
+    throw Error("PNG of " + std::to_string(img.width) + "x" + std::to_string(img.height) +
+                " pixels is larger than the limit of " + std::to_string(max_pixels) + " pixels");
+  }
+  // 8-bit grey or RGB, whatever the bit depth, palette or alpha (composited over white).
+  const bool grey = (img.format & PNG_FORMAT_FLAG_COLOR) == 0;
+  img.format = grey ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  Image out(static_cast<int>(img.width), static_cast<int>(img.height), grey ? 1 : 3);
+  const png_color white{255, 255, 255};
+  if (!png_image_finish_read(&img, &white, out.pixels.data(), 0, nullptr)) {
+    throw Error("corrupt or truncated PNG data: " + std::string(img.message));
+  }
+  return out;
+}
+
+Image read_png(const std::string& path, int64_t max_pixels) {
+  const std::vector<uint8_t> bytes = detail::read_file(path, int64_t{1} << 28);
+  try {
+    return decode_png(bytes.data(), bytes.size(), max_pixels);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
 }
 
 void write_png(const std::string& path, const Image& image) {

@@ -17,9 +17,9 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-void check_fits(Sequential& model, const Dataset& data) {
-  if (!model.built()) throw Error("fit: the model is not built (call build with an input shape)");
-  if (!model.compiled()) throw Error("fit: the model is not compiled (call compile first)");
+// The data's images and labels fit the built model's input and output.
+void check_data_fits(Sequential& model, const Dataset& data) {
+  if (!model.built()) throw Error("the model is not built (call build with an input shape)");
   const Shape want = model.input_shape();
   const Shape have{data.channels, data.height, data.width};
   if (want.numel() != have.numel()) {
@@ -32,6 +32,12 @@ void check_fits(Sequential& model, const Dataset& data) {
                 " classes but the model outputs " + out.str());
   }
   if (data.size() == 0) throw Error("dataset " + data.name + " is empty");
+}
+
+void check_fits(Sequential& model, const Dataset& data) {
+  if (model.built() && !model.compiled())
+    throw Error("fit: the model is not compiled (call compile first)");
+  check_data_fits(model, data);
 }
 
 // Reshapes a loader batch [b, c, h, w] to the model's input shape with a batch dimension.
@@ -177,7 +183,7 @@ std::vector<double> EvalResult::recall() const {
 
 Tensor predict(Sequential& model, const Dataset& data, int batch_size,
                const Normalization& normalization) {
-  if (!model.built()) throw Error("predict: the model is not built");
+  check_data_fits(model, data);
   BatchLoader loader(data, batch_size, /*shuffle=*/false, 0, normalization);
   loader.start_epoch(0);
   const int64_t classes = model.output_shape().numel();

@@ -45,6 +45,20 @@ struct AugmentOptions {
   std::string str() const;
 };
 
+// One inverse warp of the geometry above: output pixel p samples the source at
+// q = c + M (p' - c - t) + e(p), p' = p mirrored about the centre column when flip.
+struct InverseWarp {
+  float m00 = 1, m01 = 0, m10 = 0, m11 = 1;  // M
+  float tx = 0, ty = 0;                      // t, pixels
+  bool flip = false;
+  const float* field_x = nullptr;  // e: height x width displacements, or null for none
+  const float* field_y = nullptr;
+};
+// Resamples src into dst (both channels x height x width bytes, not aliasing) with bilinear
+// interpolation, zero outside the image.
+void resample(const uint8_t* src, uint8_t* dst, int channels, int height, int width,
+              const InverseWarp& warp);
+
 // Applies AugmentOptions to images of one shape. Thread-safe: apply() keeps its scratch in the
 // Scratch the caller passes (one per thread).
 class Augmenter {

@@ -1,6 +1,7 @@
 #pragma once
 // Image: 8-bit pixels, 1 (grey) or 3 (RGB) channels, interleaved row-major; and the PNG writer
 // (libpng). Used to show datasets and augmentation, and by plots.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,6 +22,11 @@ struct Image {
 
 // Encodes an image as PNG (8-bit grey or RGB). Throws Error on a malformed image.
 std::vector<uint8_t> encode_png(const Image& image);
+// Decodes a PNG (any bit depth and colour type) to 8-bit grey or RGB; alpha is composited over
+// white. Refuses images of more than max_pixels before allocating them, and corrupt or
+// truncated data, with an Error.
+Image decode_png(const uint8_t* data, size_t size, int64_t max_pixels = int64_t{1} << 26);
+Image read_png(const std::string& path, int64_t max_pixels = int64_t{1} << 26);
 // Writes an image as a PNG file atomically (temp file + rename). Throws Error naming the path.
 void write_png(const std::string& path, const Image& image);
 

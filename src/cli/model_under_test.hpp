@@ -1,0 +1,51 @@
+#pragma once
+// What `eval` and `compare` share: a saved model with the normalization it was trained with,
+// the split it is evaluated on, and its class probabilities on that split.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "inkstone/data/dataset.hpp"
+#include "inkstone/data/loader.hpp"
+#include "inkstone/nn/sequential.hpp"
+#include "inkstone/tensor/tensor.hpp"
+
+namespace inkstone::cli {
+
+struct ModelUnderTest {
+  std::string path;
+  Sequential model;
+  Normalization normalization;
+  nlohmann::json meta;
+};
+
+ModelUnderTest load_model_under_test(const std::string& path);
+
+// The data a model is evaluated on, and the options that choose it.
+struct EvalDataOptions {
+  std::string dataset = "mnist";
+  std::string split = "test";
+  std::string data_dir;
+  int64_t limit = 0;  // first N images of the split (0: all)
+  int batch_size = 1000;
+  bool no_download = false;
+};
+// Registers --dataset --split --data --limit --batch-size --no-download on a command.
+void add_eval_data_options(CLI::App* cmd, EvalDataOptions& o);
+
+struct EvalData {
+  Dataset data;      // the split, cut to --limit
+  std::string note;  // what was loaded when it is not the full dataset
+};
+EvalData load_eval_data(const EvalDataOptions& o);
+
+// Class probabilities [n, classes] of the model on every image of the data.
+Tensor probabilities_of(ModelUnderTest& m, const Dataset& data, int batch_size);
+
+// Class names: the dataset's, else the model's metadata, else "0", "1", ...
+std::vector<std::string> class_names_of(const ModelUnderTest& m, const Dataset& data);
+
+}  // namespace inkstone::cli
