@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
 #include "inkstone/tensor/error.hpp"
 
@@ -30,10 +31,19 @@ int parse_class(const std::string& s, int num_classes, const std::string& part) 
   char* end = nullptr;
   const long v = std::strtol(s.c_str(), &end, 10);
   if (s.empty() || *end != '\0' || v < 0 || v >= num_classes) {
-    throw Error("class fractions: '" + part + "': classes are 0.." +
-                std::to_string(num_classes - 1));
+    throw Error("classes: '" + part + "': classes are 0.." + std::to_string(num_classes - 1));
   }
   return static_cast<int>(v);
+}
+// "3" or "0-4" -> {lo, hi}; `part` and `what` name the input in errors.
+std::pair<int, int> parse_class_range(const std::string& text, int num_classes,
+                                      const std::string& part) {
+  const size_t dash = text.find('-');
+  const int lo = parse_class(text.substr(0, dash), num_classes, part);
+  const int hi =
+      dash == std::string::npos ? lo : parse_class(text.substr(dash + 1), num_classes, part);
+  if (lo > hi) throw Error("classes: '" + part + "': the range is empty");
+  return {lo, hi};
 }
 }  // namespace
 
@@ -80,14 +90,11 @@ std::vector<double> parse_class_fractions(const std::string& text, int num_class
     if (eq == std::string::npos) {
       throw Error("class fractions: expected CLASSES=FRACTION, got '" + part + "'");
     }
-    const std::string classes = part.substr(0, eq), value = part.substr(eq + 1);
-    const size_t dash = classes.find('-');
-    const int lo = parse_class(classes.substr(0, dash), num_classes, part);
-    const int hi =
-        dash == std::string::npos ? lo : parse_class(classes.substr(dash + 1), num_classes, part);
+    const std::string value = part.substr(eq + 1);
+    const auto [lo, hi] = parse_class_range(part.substr(0, eq), num_classes, part);
     char* end = nullptr;
     const double v = std::strtod(value.c_str(), &end);
-    if (value.empty() || *end != '\0' || !(v >= 0 && v <= 1) || lo > hi) {
+    if (value.empty() || *end != '\0' || !(v >= 0 && v <= 1)) {
       throw Error("class fractions: '" + part +
                   "': need a class range lo-hi and a fraction in "
                   "[0, 1]");
@@ -95,6 +102,52 @@ std::vector<double> parse_class_fractions(const std::string& text, int num_class
     for (int c = lo; c <= hi; ++c) f[static_cast<size_t>(c)] = v;
   }
   return f;
+}
+
+std::vector<int> parse_class_list(const std::string& text, int num_classes) {
+  std::vector<bool> chosen(static_cast<size_t>(num_classes), false);
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    const auto [lo, hi] = parse_class_range(part, num_classes, part);
+    for (int c = lo; c <= hi; ++c) chosen[static_cast<size_t>(c)] = true;
+  }
+  std::vector<int> out;
+  for (int c = 0; c < num_classes; ++c)
+    if (chosen[static_cast<size_t>(c)]) out.push_back(c);
+  if (out.empty()) throw Error("classes: '" + text + "' names no class");
+  return out;
+}
+
+Dataset select_classes(const Dataset& data, const std::vector<int>& classes) {
+  std::vector<int32_t> new_label(static_cast<size_t>(data.num_classes), -1);
+  for (size_t k = 0; k < classes.size(); ++k) {
+    const int c = classes[k];
+    if (c < 0 || c >= data.num_classes || new_label[static_cast<size_t>(c)] >= 0)
+      throw Error("select_classes: class " + std::to_string(c) + " is out of range or repeated");
+    new_label[static_cast<size_t>(c)] = static_cast<int32_t>(k);
+  }
+  std::string list;
+  for (int c : classes) {
+    if (!list.empty()) list += ',';
+    list += std::to_string(c);
+  }
+  Dataset out = header_of(data, data.name + "[classes " + list + "]");
+  out.num_classes = static_cast<int>(classes.size());
+  out.class_names.clear();
+  for (int c : classes)
+    out.class_names.push_back(static_cast<size_t>(c) < data.class_names.size()
+                                  ? data.class_names[static_cast<size_t>(c)]
+                                  : std::to_string(c));
+  for (int64_t i = 0; i < data.size(); ++i) {
+    const int32_t y = data.labels[static_cast<size_t>(i)];
+    if (y < 0 || y >= data.num_classes) throw Error(data.name + ": label out of range");
+    if (new_label[static_cast<size_t>(y)] < 0) continue;
+    append(out, data, i);
+    out.labels.back() = new_label[static_cast<size_t>(y)];
+  }
+  if (out.size() == 0) throw Error(data.name + ": no image of classes " + list);
+  return out;
 }
 
 }  // namespace inkstone

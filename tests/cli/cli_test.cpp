@@ -32,10 +32,11 @@ void expect_one_line_error(const testing::CliResult& r, const std::string& needl
 TEST(Cli, HelpListsCommands) {
   const auto r = run_cli("--help");
   EXPECT_EQ(r.code, 0);
-  for (const char* cmd : {"train", "eval", "summary", "data"}) {
+  for (const char* cmd : {"train", "finetune", "eval", "compare", "summary", "data", "plot"}) {
     EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
   }
-  for (const char* cmd : {"train", "eval", "summary", "data", "data info", "data download"}) {
+  for (const char* cmd : {"train", "finetune", "eval", "compare", "summary", "data", "data info",
+                          "data download", "plot"}) {
     const auto h = run_cli(std::string(cmd) + " --help");
     EXPECT_EQ(h.code, 0) << cmd;
     EXPECT_NE(h.out.find("--"), std::string::npos) << cmd;

@@ -1,6 +1,7 @@
 // Subsets for experiments: first n, per-class fractions and their text form.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "inkstone/data/subset.hpp"
@@ -46,6 +47,38 @@ TEST(Subset, ClassFractionsKeepTheFirstImagesOfEachClass) {
   for (const char* bad : {"0-9=0.1", "x=0.1", "0=2", "0", "3-1=0.5"}) {
     EXPECT_THROW(parse_class_fractions(bad, 4), Error) << bad;
   }
+}
+
+}  // namespace
+}  // namespace inkstone
+
+namespace inkstone {
+namespace {
+
+TEST(SelectClasses, KeepsAndRelabelsTheClassesNamed) {
+  Dataset d;
+  d.name = "toy";
+  d.height = d.width = 1;
+  for (int i = 0; i < 20; ++i) {
+    d.images.push_back(static_cast<uint8_t>(i));
+    d.labels.push_back(i % 10);
+  }
+  for (int c = 0; c < 10; ++c) d.class_names.push_back(std::string(1, 'c') += std::to_string(c));
+  EXPECT_EQ(parse_class_list("5-9", 10), (std::vector<int>{5, 6, 7, 8, 9}));
+  EXPECT_EQ(parse_class_list("7,0-1,7", 10), (std::vector<int>{0, 1, 7}));
+  EXPECT_THROW(parse_class_list("8-12", 10), Error);
+  EXPECT_THROW(parse_class_list("4-2", 10), Error);
+  EXPECT_THROW(parse_class_list("x", 10), Error);
+  const Dataset s = select_classes(d, parse_class_list("5-9", 10));
+  EXPECT_EQ(s.num_classes, 5);
+  EXPECT_EQ(s.size(), 10);
+  EXPECT_EQ(s.class_names, (std::vector<std::string>{"c5", "c6", "c7", "c8", "c9"}));
+  EXPECT_EQ(s.labels[0], 0);  // image 5, class 5 -> 0
+  EXPECT_EQ(s.images[0], 5);
+  EXPECT_EQ(s.labels[9], 4);  // image 19, class 9 -> 4
+  EXPECT_EQ(s.images[9], 19);
+  EXPECT_THROW(select_classes(d, {3, 3}), Error);
+  EXPECT_THROW(select_classes(d, {10}), Error);
 }
 
 }  // namespace
