@@ -326,8 +326,7 @@ void add_bench_command(CLI::App& app) {
          "--model", o->model,
          "Preset (mlp, lenet5, seed-cnn, fast-cnn) or a JSON spec file (see docs/model.md)")
       ->capture_default_str();
-  cmd->add_option("--dataset", o->dataset, "Dataset: mnist, fashion-mnist, mnist-10k")
-      ->capture_default_str();
+  cmd->add_option("--dataset", o->dataset, dataset_help())->capture_default_str();
   cmd->add_option("--data", o->data_dir, "Directory holding the dataset files");
   cmd->add_flag("--no-download", o->no_download, "Never download missing datasets");
   cmd->add_option("--epochs", o->epochs, "Timed training epochs")

@@ -41,6 +41,13 @@ Sequential model_from_argument(const std::string& arg, const Shape& input_shape,
   return model_from_spec(spec, seed);
 }
 
+std::string dataset_help() {
+  std::string s = "Dataset: ";
+  const std::vector<std::string> names = known_datasets();
+  for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+  return s;
+}
+
 DatasetSplits load_splits(const std::string& name, const std::string& data_dir,
                           bool allow_download) {
   DataOptions opt;

@@ -17,6 +17,8 @@ Sequential model_from_argument(const std::string& arg, const Shape& input_shape,
 // download); prints a note to stderr when what was loaded is not the full dataset.
 DatasetSplits load_splits(const std::string& name, const std::string& data_dir,
                           bool allow_download);
+// "Dataset: mnist, fashion-mnist, kmnist, mnist-10k" (the help text of --dataset).
+std::string dataset_help();
 // 93322 -> "93,322"
 std::string with_commas(int64_t n);
 // True when stdout is a terminal (progress bars) and CI is not set.

@@ -20,8 +20,7 @@ ModelUnderTest load_model_under_test(const std::string& path) {
 }
 
 void add_eval_data_options(CLI::App* cmd, EvalDataOptions& o) {
-  cmd->add_option("--dataset", o.dataset, "Dataset: mnist, fashion-mnist, mnist-10k")
-      ->capture_default_str();
+  cmd->add_option("--dataset", o.dataset, dataset_help())->capture_default_str();
   cmd->add_option("--split", o.split, "test or train")
       ->check(CLI::IsMember({"test", "train"}))
       ->capture_default_str();

