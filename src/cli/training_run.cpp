@@ -94,6 +94,7 @@ nlohmann::json config_json(const TrainOptions& o, const LrSchedule& schedule,
           {"class_fraction", o.class_fraction},
           {"recipe", o.recipe},
           {"classes", o.classes},
+          {"samples_per_class", o.samples_per_class},
           {"from", o.from},
           {"freeze", o.freeze},
           {"new_head", o.new_head},
@@ -234,12 +235,14 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule, const AugmentO
     data.train = keep_class_fractions(
         data.train, parse_class_fractions(o.class_fraction, data.train.num_classes));
   }
+  if (o.samples_per_class > 0)
+    data.train = samples_per_class(data.train, o.samples_per_class, o.seed);
   if (o.train_limit > 0) data.train = take_first(data.train, o.train_limit);
   const Dataset& train = data.train;
   const Dataset& test = data.test;
   if (!o.json) {
     std::printf("Dataset: %s\n", data.note.c_str());
-    if (o.train_limit > 0 || !o.class_fraction.empty()) {
+    if (o.train_limit > 0 || !o.class_fraction.empty() || o.samples_per_class > 0) {
       std::printf("Training subset: %s images (%s)\n", with_commas(train.size()).c_str(),
                   train.name.c_str());
     }
@@ -506,6 +509,10 @@ TrainFlags add_training_options(CLI::App* cmd, TrainOptions& o) {
   cmd->add_option("--classes", o.classes,
                   "Use only these classes, relabelled 0..k-1 in order, e.g. \"0-4\" or \"5,7\" "
                   "(train and test; class names are kept)");
+  cmd->add_option("--samples-per-class", o.samples_per_class,
+                  "Train on N random images of each class (seeded by --seed; after "
+                  "--validation-split): few-shot training sets")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--standardize", o.standardize,
                 "Standardize pixels with the training set's mean and std (default: x/255)");
   cmd->add_flag("--no-download", o.no_download, "Never download missing datasets");

@@ -2,6 +2,7 @@
 // What `inkstone train` and `inkstone finetune` share: their options, the registration of the
 // options both accept, and the training run itself (load, subset, split, build or load the
 // model, compile, fit with callbacks, evaluate on the test set once, save).
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ struct TrainOptions {
   bool profile = false;
   // Subsets and fine-tuning (inkstone finetune).
   std::string classes;               // --classes: only these classes, relabelled 0..k-1
+  int64_t samples_per_class = 0;     // few-shot: N random training images per class
   std::string from;                  // base model (.inks) to start from instead of --model
   std::string freeze;                // layer range to freeze (nn/transfer.hpp syntax)
   int new_head = 0;                  // replace the base's last Dense with one of N classes

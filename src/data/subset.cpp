@@ -1,11 +1,13 @@
 #include "inkstone/data/subset.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
 #include <utility>
 
 #include "inkstone/tensor/error.hpp"
+#include "inkstone/tensor/rng.hpp"
 
 namespace inkstone {
 
@@ -147,6 +149,29 @@ Dataset select_classes(const Dataset& data, const std::vector<int>& classes) {
     out.labels.back() = new_label[static_cast<size_t>(y)];
   }
   if (out.size() == 0) throw Error(data.name + ": no image of classes " + list);
+  return out;
+}
+
+Dataset samples_per_class(const Dataset& data, int64_t n, uint64_t seed) {
+  if (n < 1) throw Error("samples per class must be >= 1, got " + std::to_string(n));
+  std::vector<std::vector<int64_t>> by_class(static_cast<size_t>(data.num_classes));
+  for (int64_t i = 0; i < data.size(); ++i) {
+    const int32_t y = data.labels[static_cast<size_t>(i)];
+    if (y < 0 || y >= data.num_classes) throw Error(data.name + ": label out of range");
+    by_class[static_cast<size_t>(y)].push_back(i);
+  }
+  // Per class, a partial Fisher-Yates shuffle picks n indices; they are then put back in order.
+  Rng rng(seed);
+  std::vector<int64_t> keep;
+  for (std::vector<int64_t>& idx : by_class) {
+    const size_t k = std::min(idx.size(), static_cast<size_t>(n));
+    for (size_t j = 0; j < k; ++j) std::swap(idx[j], idx[j + rng.below(idx.size() - j)]);
+    keep.insert(keep.end(), idx.begin(), idx.begin() + static_cast<int64_t>(k));
+  }
+  std::sort(keep.begin(), keep.end());
+  Dataset out = header_of(data, data.name + "[" + std::to_string(n) + " per class]");
+  for (int64_t i : keep) append(out, data, i);
+  if (out.size() == 0) throw Error(data.name + ": no image to sample");
   return out;
 }
 

@@ -28,11 +28,13 @@ TEST(FinetuneCli, FrozenLayersAreBitIdenticalAndTheHeadIsNew) {
       run_cli("train --model seed-cnn --classes 0-4 --epochs 1 --save " + base.string() + common);
   ASSERT_EQ(r.code, 0) << r.err;
   r = run_cli("finetune --from " + base.string() +
-              " --classes 5-9 --new-head 5 --freeze up-to:flatten --epochs 2 --save " +
+              " --classes 5-9 --new-head 5 --freeze up-to:flatten --epochs 2 "
+              "--samples-per-class 4 --save " +
               tuned.string() + common);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("Fine-tuning"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("frozen conv2d..flatten"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Training subset: 20 images"), std::string::npos) << r.out;
 
   nlohmann::json meta;
   Sequential a = load_model(base.string());

@@ -1,6 +1,7 @@
 // Subsets for experiments: first n, per-class fractions and their text form.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,25 @@ TEST(SelectClasses, KeepsAndRelabelsTheClassesNamed) {
   EXPECT_EQ(s.images[9], 19);
   EXPECT_THROW(select_classes(d, {3, 3}), Error);
   EXPECT_THROW(select_classes(d, {10}), Error);
+}
+
+TEST(SamplesPerClass, StratifiedSeededAndInOrder) {
+  Dataset d;
+  d.name = "toy";
+  d.height = d.width = 1;
+  for (int i = 0; i < 100; ++i) {
+    d.images.push_back(static_cast<uint8_t>(i));
+    d.labels.push_back(i < 95 ? i % 3 : 3);  // class 3 has only 5 images
+  }
+  d.num_classes = 4;
+  const Dataset s = samples_per_class(d, 10, 7);
+  std::vector<int> count(4, 0);
+  for (int32_t y : s.labels) ++count[static_cast<size_t>(y)];
+  EXPECT_EQ(count, (std::vector<int>{10, 10, 10, 5}));
+  EXPECT_TRUE(std::is_sorted(s.images.begin(), s.images.end()));  // dataset order kept
+  EXPECT_EQ(samples_per_class(d, 10, 7).images, s.images);        // same seed, same sample
+  EXPECT_NE(samples_per_class(d, 10, 8).images, s.images);
+  EXPECT_THROW(samples_per_class(d, 0, 1), Error);
 }
 
 }  // namespace

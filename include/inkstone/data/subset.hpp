@@ -30,4 +30,8 @@ std::vector<int> parse_class_list(const std::string& text, int num_classes);
 // when a class is out of range or repeated, or no image is left.
 Dataset select_classes(const Dataset& data, const std::vector<int>& classes);
 
+// n images of every class drawn at random (seeded; a class with fewer keeps all), in the
+// dataset's order: few-shot training sets. Throws Error if n < 1.
+Dataset samples_per_class(const Dataset& data, int64_t n, uint64_t seed);
+
 }  // namespace inkstone
