@@ -94,6 +94,34 @@ Image decode_png(const uint8_t* data, size_t size, int64_t max_pixels) {
   return out;
 }
 
+Image decode_image(const uint8_t* data, size_t size, int64_t max_pixels) {
+  if (size >= 8 && png_sig_cmp(data, 0, 8) == 0) return decode_png(data, size, max_pixels);
+  if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8) return decode_jpeg(data, size, max_pixels);
+  if (size >= 2 && data[0] == 'P' && data[1] >= '1' && data[1] <= '7')
+    return decode_pnm(data, size, max_pixels);
+  throw Error("not a PNG, JPEG or PGM/PPM image");
+}
+
+Image read_image(const std::string& path, int64_t max_pixels) {
+  // The file may not be larger than an uncompressed 16-bit RGB image of the pixel limit.
+  const std::vector<uint8_t> bytes = detail::read_file(path, max_pixels * 6 + 4096);
+  try {
+    return decode_image(bytes.data(), bytes.size(), max_pixels);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+Image to_grey(const Image& image) {
+  if (image.channels == 1) return image;
+  Image out(image.width, image.height, 1);
+  for (size_t i = 0; i < out.pixels.size(); ++i) {
+    const uint8_t* p = image.pixels.data() + 3 * i;
+    out.pixels[i] = static_cast<uint8_t>((299 * p[0] + 587 * p[1] + 114 * p[2] + 500) / 1000);
+  }
+  return out;
+}
+
 Image read_png(const std::string& path, int64_t max_pixels) {
   const std::vector<uint8_t> bytes = detail::read_file(path, int64_t{1} << 28);
   try {

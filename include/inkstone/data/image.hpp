@@ -1,6 +1,7 @@
 #pragma once
-// Image: 8-bit pixels, 1 (grey) or 3 (RGB) channels, interleaved row-major; and the PNG writer
-// (libpng). Used to show datasets and augmentation, and by plots.
+// Image: 8-bit pixels, 1 (grey) or 3 (RGB) channels, interleaved row-major; PNG reading and
+// writing (libpng), JPEG and PGM/PPM reading. Used for user images, to show datasets and
+// augmentation, and by plots.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,6 +28,18 @@ std::vector<uint8_t> encode_png(const Image& image);
 // truncated data, with an Error.
 Image decode_png(const uint8_t* data, size_t size, int64_t max_pixels = int64_t{1} << 26);
 Image read_png(const std::string& path, int64_t max_pixels = int64_t{1} << 26);
+// JPEG (libjpeg-turbo; grey or RGB) and Netpbm (PGM P2/P5, PPM P3/P6, 8 or 16 bits) decoders
+// with the same limits and errors.
+Image decode_jpeg(const uint8_t* data, size_t size, int64_t max_pixels = int64_t{1} << 26);
+Image decode_pnm(const uint8_t* data, size_t size, int64_t max_pixels = int64_t{1} << 26);
+// Any of the three, recognized by its first bytes (not by a file name); Error for anything else.
+Image decode_image(const uint8_t* data, size_t size, int64_t max_pixels = int64_t{1} << 26);
+// A PNG, JPEG or PNM file; errors start with the path.
+Image read_image(const std::string& path, int64_t max_pixels = int64_t{1} << 26);
+// Luma of an RGB image (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B); grey images are returned
+// as they are.
+Image to_grey(const Image& image);
+
 // Writes an image as a PNG file atomically (temp file + rename). Throws Error naming the path.
 void write_png(const std::string& path, const Image& image);
 

@@ -1,0 +1,153 @@
+#include "inkstone/data/mnist_style.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "inkstone/tensor/error.hpp"
+
+namespace inkstone {
+
+int otsu_threshold(const Image& grey) {
+  std::array<int64_t, 256> hist{};
+  for (uint8_t v : grey.pixels) ++hist[v];
+  const double n = static_cast<double>(grey.pixels.size());
+  double sum_all = 0;
+  for (int v = 0; v < 256; ++v) sum_all += v * static_cast<double>(hist[static_cast<size_t>(v)]);
+  // For each t: w0 = P(v <= t), mu0, mu1 the class means; maximize w0 w1 (mu0 - mu1)^2.
+  double w0 = 0, sum0 = 0, best = -1;
+  int best_t = 0;
+  for (int t = 0; t < 255; ++t) {
+    w0 += static_cast<double>(hist[static_cast<size_t>(t)]);
+    sum0 += t * static_cast<double>(hist[static_cast<size_t>(t)]);
+    const double w1 = n - w0;
+    if (w0 == 0 || w1 == 0) continue;
+    const double mu0 = sum0 / w0, mu1 = (sum_all - sum0) / w1;
+    const double between = w0 * w1 * (mu0 - mu1) * (mu0 - mu1);
+    if (between > best) {
+      best = between;
+      best_t = t;
+    }
+  }
+  return best_t;
+}
+
+bool is_dark_on_light(const Image& g) {
+  int64_t light = 0, total = 0;
+  auto visit = [&](int x, int y) {
+    light += *g.at(x, y) > 127;
+    ++total;
+  };
+  for (int x = 0; x < g.width; ++x) {
+    visit(x, 0);
+    if (g.height > 1) visit(x, g.height - 1);
+  }
+  for (int y = 1; y + 1 < g.height; ++y) {
+    visit(0, y);
+    if (g.width > 1) visit(g.width - 1, y);
+  }
+  return 2 * light > total;
+}
+
+namespace {
+
+// Resamples src (w x h floats) to dw x dh: each output pixel averages the source area it covers
+// (exact box filter, so shrinking is anti-aliased); when enlarging, bilinear interpolation.
+std::vector<float> resize(const std::vector<float>& src, int w, int h, int dw, int dh) {
+  std::vector<float> out(static_cast<size_t>(dw) * static_cast<size_t>(dh), 0.0f);
+  const double sx = static_cast<double>(w) / dw, sy = static_cast<double>(h) / dh;
+  auto at = [&](int x, int y) {
+    x = std::clamp(x, 0, w - 1);
+    y = std::clamp(y, 0, h - 1);
+    return static_cast<double>(
+        src[static_cast<size_t>(y) * static_cast<size_t>(w) + static_cast<size_t>(x)]);
+  };
+  for (int oy = 0; oy < dh; ++oy) {
+    for (int ox = 0; ox < dw; ++ox) {
+      double v = 0;
+      if (sx >= 1 && sy >= 1) {
+        // Box [x0, x1) x [y0, y1) in source coordinates, weighted by overlap.
+        const double x0 = ox * sx, x1 = x0 + sx, y0 = oy * sy, y1 = y0 + sy;
+        double area = 0;
+        for (int y = static_cast<int>(y0); y < std::min(h, static_cast<int>(std::ceil(y1))); ++y) {
+          const double wy = std::min<double>(y + 1, y1) - std::max<double>(y, y0);
+          for (int x = static_cast<int>(x0); x < std::min(w, static_cast<int>(std::ceil(x1)));
+               ++x) {
+            const double wx = std::min<double>(x + 1, x1) - std::max<double>(x, x0);
+            v += wx * wy * at(x, y);
+            area += wx * wy;
+          }
+        }
+        v = area > 0 ? v / area : 0;
+      } else {
+        const double fx = (ox + 0.5) * sx - 0.5, fy = (oy + 0.5) * sy - 0.5;
+        const int x = static_cast<int>(std::floor(fx)), y = static_cast<int>(std::floor(fy));
+        const double ax = fx - x, ay = fy - y;
+        v = (1 - ay) * ((1 - ax) * at(x, y) + ax * at(x + 1, y)) +
+            ay * ((1 - ax) * at(x, y + 1) + ax * at(x + 1, y + 1));
+      }
+      out[static_cast<size_t>(oy) * static_cast<size_t>(dw) + static_cast<size_t>(ox)] =
+          static_cast<float>(v);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Image mnist_style(const Image& image, const MnistStyleOptions& o) {
+  if (o.box < 1 || o.size < o.box) throw Error("mnist_style: bad box or size");
+  Image g = to_grey(image);
+  if (o.polarity && is_dark_on_light(g))
+    for (uint8_t& v : g.pixels) v = static_cast<uint8_t>(255 - v);
+  const int t = otsu_threshold(g);
+  const uint8_t vmax = *std::max_element(g.pixels.begin(), g.pixels.end());
+  if (vmax <= t) throw Error("the image has no ink (it is flat)");
+  int x0 = g.width, y0 = g.height, x1 = -1, y1 = -1;
+  for (int y = 0; y < g.height; ++y)
+    for (int x = 0; x < g.width; ++x)
+      if (*g.at(x, y) > t) {
+        x0 = std::min(x0, x);
+        x1 = std::max(x1, x);
+        y0 = std::min(y0, y);
+        y1 = std::max(y1, y);
+      }
+  const int cw = x1 - x0 + 1, ch = y1 - y0 + 1;
+  std::vector<float> crop(static_cast<size_t>(cw) * static_cast<size_t>(ch));
+  for (int y = 0; y < ch; ++y)
+    for (int x = 0; x < cw; ++x) {
+      const int v = *g.at(x0 + x, y0 + y);
+      crop[static_cast<size_t>(y) * static_cast<size_t>(cw) + static_cast<size_t>(x)] =
+          v > t ? 255.0f * static_cast<float>(v - t) / static_cast<float>(vmax - t) : 0.0f;
+    }
+  // Longest side -> box, the other in proportion (at least one pixel).
+  const double scale = static_cast<double>(o.box) / std::max(cw, ch);
+  const int dw = std::clamp(static_cast<int>(std::lround(cw * scale)), 1, o.box);
+  const int dh = std::clamp(static_cast<int>(std::lround(ch * scale)), 1, o.box);
+  const std::vector<float> small = resize(crop, cw, ch, dw, dh);
+  double m = 0, mx = 0, my = 0;
+  for (int y = 0; y < dh; ++y)
+    for (int x = 0; x < dw; ++x) {
+      const double v =
+          small[static_cast<size_t>(y) * static_cast<size_t>(dw) + static_cast<size_t>(x)];
+      m += v;
+      mx += v * x;
+      my += v * y;
+    }
+  if (m <= 0) throw Error("the image has no ink left after scaling");
+  const double centre = (o.size - 1) / 2.0;
+  // Top-left corner so that the centre of mass lands on the centre, kept inside the image.
+  const int ox = std::clamp(static_cast<int>(std::lround(centre - mx / m)), 0, o.size - dw);
+  const int oy = std::clamp(static_cast<int>(std::lround(centre - my / m)), 0, o.size - dh);
+  Image out(o.size, o.size, 1, 0);
+  for (int y = 0; y < dh; ++y)
+    for (int x = 0; x < dw; ++x)
+      *out.at(ox + x, oy + y) = static_cast<uint8_t>(std::clamp(
+          std::lround(
+              small[static_cast<size_t>(y) * static_cast<size_t>(dw) + static_cast<size_t>(x)]),
+          0L, 255L));
+  return out;
+}
+
+}  // namespace inkstone
