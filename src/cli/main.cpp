@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   inkstone::cli::add_eval_command(app);
   inkstone::cli::add_compare_command(app);
   inkstone::cli::add_finetune_command(app);
+  inkstone::cli::add_predict_command(app);
   inkstone::cli::add_summary_command(app);
   inkstone::cli::add_data_command(app);
   inkstone::cli::add_bench_command(app);

@@ -94,6 +94,45 @@ std::vector<float> resize(const std::vector<float>& src, int w, int h, int dw, i
   return out;
 }
 
+// Running minimum (or maximum) over windows of k samples centred on each of n values spaced by
+// `stride` (van Herk / Gil-Werman: a prefix and a suffix extreme per block of k, O(n) for any
+// k); samples outside are ignored.
+void running_extreme(float* v, int n, int stride, int k, bool take_max, std::vector<float>& pre,
+                     std::vector<float>& suf) {
+  const int r = k / 2;
+  const int m = n + 2 * r;  // padded with neutral values
+  const float neutral = take_max ? -1e30f : 1e30f;
+  auto pick = [take_max](float a, float b) { return take_max ? std::max(a, b) : std::min(a, b); };
+  pre.assign(static_cast<size_t>(m), neutral);
+  suf.assign(static_cast<size_t>(m), neutral);
+  auto padded = [&](int i) { return i < r || i >= r + n ? neutral : v[(i - r) * stride]; };
+  for (int i = 0; i < m; ++i)
+    pre[static_cast<size_t>(i)] =
+        i % k == 0 ? padded(i) : pick(pre[static_cast<size_t>(i - 1)], padded(i));
+  for (int i = m - 1; i >= 0; --i)
+    suf[static_cast<size_t>(i)] = (i % k == k - 1 || i == m - 1)
+                                      ? padded(i)
+                                      : pick(suf[static_cast<size_t>(i + 1)], padded(i));
+  // Window [i, i + 2r] of the padded array = output i; it spans at most two blocks.
+  for (int i = 0; i < n; ++i) {
+    const int a = i, b = std::min(i + 2 * r, m - 1);
+    v[i * stride] = pick(suf[static_cast<size_t>(a)], pre[static_cast<size_t>(b)]);
+  }
+}
+
+// Grey-level opening (minimum then maximum filter over k x k): what remains of the image once
+// every bright structure narrower than k is removed — for a page, the paper's lighting.
+std::vector<float> opening(const std::vector<float>& img, int w, int h, int k) {
+  std::vector<float> out = img, pre, suf;
+  for (bool take_max : {false, true}) {
+    for (int y = 0; y < h; ++y)
+      running_extreme(out.data() + static_cast<size_t>(y) * static_cast<size_t>(w), w, 1, k,
+                      take_max, pre, suf);
+    for (int x = 0; x < w; ++x) running_extreme(out.data() + x, h, w, k, take_max, pre, suf);
+  }
+  return out;
+}
+
 }  // namespace
 
 Image mnist_style(const Image& image, const MnistStyleOptions& o) {
@@ -101,6 +140,16 @@ Image mnist_style(const Image& image, const MnistStyleOptions& o) {
   Image g = to_grey(image);
   if (o.polarity && is_dark_on_light(g))
     for (uint8_t& v : g.pixels) v = static_cast<uint8_t>(255 - v);
+  // Large images (photos, scans) get their background flattened first: uneven light or paper
+  // is estimated by an opening wider than any pen stroke and subtracted. Small images
+  // (MNIST-sized, strokes of a few pixels) are left as they are.
+  if (std::min(g.width, g.height) >= 2 * o.size) {
+    const int k = std::max(15, std::min(g.width, g.height) / 6) | 1;
+    std::vector<float> f(g.pixels.begin(), g.pixels.end());
+    const std::vector<float> bg = opening(f, g.width, g.height, k);
+    for (size_t i = 0; i < f.size(); ++i)
+      g.pixels[i] = static_cast<uint8_t>(std::clamp(f[i] - bg[i], 0.0f, 255.0f));
+  }
   const int t = otsu_threshold(g);
   const uint8_t vmax = *std::max_element(g.pixels.begin(), g.pixels.end());
   if (vmax <= t) throw Error("the image has no ink (it is flat)");

@@ -78,10 +78,10 @@ TEST(MnistStyle, PhotoBecomesAnMnistDigit) {
   // Centre of mass at the centre, to within the whole-pixel placement.
   EXPECT_NEAR(m.cx, 13.5, 0.5);
   EXPECT_NEAR(m.cy, 13.5, 0.5);
-  // Light ink on black: the corners are background, the brightest pixel is full ink.
+  // Light ink on black: the corners are background, the brightest pixels are (nearly) full ink.
   EXPECT_EQ(*out.at(0, 0), 0);
   EXPECT_EQ(*out.at(27, 27), 0);
-  EXPECT_EQ(*std::max_element(out.pixels.begin(), out.pixels.end()), 255);
+  EXPECT_GE(*std::max_element(out.pixels.begin(), out.pixels.end()), 240);
 }
 
 TEST(MnistStyle, AlreadyMnistLikeInputKeepsItsShape) {
