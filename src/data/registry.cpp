@@ -6,6 +6,7 @@
 #include "data/catalog.hpp"
 #include "data/file_util.hpp"
 #include "inkstone/data/idx.hpp"
+#include "inkstone/data/user_datasets.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone {
@@ -252,6 +253,7 @@ std::vector<std::string> default_system_dirs() {
 }
 
 DatasetSplits load_dataset(const std::string& name, const DataOptions& opt) {
+  if (is_user_dataset(name)) return load_user_dataset(name);
   const DatasetSpec& spec = detail::require_dataset_spec(name);
   const Search s = locate(spec, opt);
   if (s.found) return read_splits(spec, *s.found);

@@ -56,6 +56,7 @@ std::vector<std::string> default_system_dirs();
 // `inkstone data download NAME` or pass --data DIR); any invalid file (idx.hpp). The note says
 // what was loaded and from where, e.g. "mnist: 60000 train + 10000 test images of 28x28 from
 // /data/mnist (INKSTONE_DATA)"; for mnist-10k it says plainly that this is a 10k subset.
+// "folder:DIR" and "csv:TRAIN[,TEST]" load the user's own data (data/user_datasets.hpp).
 DatasetSplits load_dataset(const std::string& name, const DataOptions& opt = {});
 
 // One of a dataset's four files: what it should be and what was found.

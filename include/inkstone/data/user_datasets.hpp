@@ -1,0 +1,24 @@
+#pragma once
+// Datasets users bring, named like the built-in ones wherever a dataset is given:
+//   folder:DIR  image folders, one subfolder per class (the class names are the folder names,
+//               sorted): DIR/train/<class>/ and DIR/test/<class>/, or only DIR/<class>/ (then the
+//               last 20% of each class's images, in file-name order, are the test set). PNG,
+//               JPEG and PGM/PPM of any size, colour or grey, either polarity; each image is
+//               normalized MNIST-style to 28x28 (data/mnist_style.hpp).
+//   csv:TRAIN[,TEST]  Kaggle-style CSV: one image per row, "label,p0,p1,...", square images of
+//               0..255 pixels (784 values: 28x28); a header row is skipped. Without TEST, the
+//               last 20% of each class are the test set.
+// Errors name the file (and the line for CSV) and what is wrong.
+#include <string>
+
+#include "inkstone/data/dataset.hpp"
+
+namespace inkstone {
+
+bool is_user_dataset(const std::string& name);  // "folder:..." or "csv:..."
+DatasetSplits load_user_dataset(const std::string& name);
+
+DatasetSplits load_image_folders(const std::string& dir);
+DatasetSplits load_csv_dataset(const std::string& train_csv, const std::string& test_csv = "");
+
+}  // namespace inkstone
