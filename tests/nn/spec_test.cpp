@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "inkstone/tensor/error.hpp"
 
@@ -180,6 +182,26 @@ TEST(Spec, BadSpecsGiveClearErrors) {
         model_from_spec(with_layers({{{"type", "Dense"}, {"units", 2}}}));
       },
       {"model spec: layer 0", "'dense'", "(1, 4, 4)"});
+}
+
+}  // namespace
+}  // namespace inkstone
+
+namespace inkstone {
+namespace {
+
+// The architectures of docs/training.md's Fashion-MNIST runs, kept as spec files.
+TEST(SpecFiles, ExampleSpecsBuildWithTheirDocumentedSizes) {
+  for (const auto& [file, params] :
+       {std::pair<const char*, int64_t>{"strong-d25.json", 326826}, {"vgg6.json", 586282}}) {
+    std::ifstream in(std::string(INKSTONE_SOURCE_DIR) + "/examples/specs/" + file);
+    ASSERT_TRUE(in) << file;
+    nlohmann::json spec = nlohmann::json::parse(in);
+    spec["input_shape"] = {1, 28, 28};
+    Sequential m = model_from_spec(spec, 1);
+    EXPECT_EQ(m.count_params(), params) << file;
+    EXPECT_EQ(m.output_shape(), Shape{10}) << file;
+  }
 }
 
 }  // namespace
