@@ -16,6 +16,15 @@ std::string num(double v) {
   return os.str();
 }
 
+Dataset slice(const Dataset& d, int64_t begin, int64_t end, const std::string& name) {
+  Dataset out = empty_like(d, name);
+  out.images.assign(d.images.begin() + begin * d.image_bytes(),
+                    d.images.begin() + end * d.image_bytes());
+  out.labels.assign(d.labels.begin() + begin, d.labels.begin() + end);
+  return out;
+}
+}  // namespace
+
 Dataset empty_like(const Dataset& d, const std::string& name) {
   Dataset out;
   out.name = name;
@@ -27,15 +36,6 @@ Dataset empty_like(const Dataset& d, const std::string& name) {
   out.class_names = d.class_names;
   return out;
 }
-
-Dataset slice(const Dataset& d, int64_t begin, int64_t end, const std::string& name) {
-  Dataset out = empty_like(d, name);
-  out.images.assign(d.images.begin() + begin * d.image_bytes(),
-                    d.images.begin() + end * d.image_bytes());
-  out.labels.assign(d.labels.begin() + begin, d.labels.begin() + end);
-  return out;
-}
-}  // namespace
 
 std::pair<Dataset, Dataset> split_tail(const Dataset& data, double fraction) {
   if (!(fraction > 0 && fraction < 1)) {

@@ -12,18 +12,6 @@
 namespace inkstone {
 
 namespace {
-Dataset header_of(const Dataset& d, const std::string& name) {
-  Dataset out;
-  out.name = name;
-  out.source = d.source;
-  out.channels = d.channels;
-  out.height = d.height;
-  out.width = d.width;
-  out.num_classes = d.num_classes;
-  out.class_names = d.class_names;
-  return out;
-}
-
 void append(Dataset& to, const Dataset& from, int64_t i) {
   to.images.insert(to.images.end(), from.image(i), from.image(i) + from.image_bytes());
   to.labels.push_back(from.labels[static_cast<size_t>(i)]);
@@ -52,7 +40,7 @@ std::pair<int, int> parse_class_range(const std::string& text, int num_classes,
 Dataset take_first(const Dataset& data, int64_t n) {
   if (n < 1) throw Error("take_first: n must be >= 1, got " + std::to_string(n));
   if (n >= data.size()) return data;
-  Dataset out = header_of(data, data.name + "[:" + std::to_string(n) + "]");
+  Dataset out = empty_like(data, data.name + "[:" + std::to_string(n) + "]");
   out.images.assign(data.images.begin(), data.images.begin() + n * data.image_bytes());
   out.labels.assign(data.labels.begin(), data.labels.begin() + n);
   return out;
@@ -74,7 +62,7 @@ Dataset keep_class_fractions(const Dataset& data, const std::vector<double>& fra
     keep[c] = std::llround(f * static_cast<double>(count[c]));
     if (f > 0 && count[c] > 0 && keep[c] == 0) keep[c] = 1;
   }
-  Dataset out = header_of(data, data.name + "[class fractions]");
+  Dataset out = empty_like(data, data.name + "[class fractions]");
   for (int64_t i = 0; i < data.size(); ++i) {
     const size_t y = static_cast<size_t>(data.labels[static_cast<size_t>(i)]);
     if (seen[y]++ < keep[y]) append(out, data, i);
@@ -134,7 +122,7 @@ Dataset select_classes(const Dataset& data, const std::vector<int>& classes) {
     if (!list.empty()) list += ',';
     list += std::to_string(c);
   }
-  Dataset out = header_of(data, data.name + "[classes " + list + "]");
+  Dataset out = empty_like(data, data.name + "[classes " + list + "]");
   out.num_classes = static_cast<int>(classes.size());
   out.class_names.clear();
   for (int c : classes)
@@ -169,7 +157,7 @@ Dataset samples_per_class(const Dataset& data, int64_t n, uint64_t seed) {
     keep.insert(keep.end(), idx.begin(), idx.begin() + static_cast<int64_t>(k));
   }
   std::sort(keep.begin(), keep.end());
-  Dataset out = header_of(data, data.name + "[" + std::to_string(n) + " per class]");
+  Dataset out = empty_like(data, data.name + "[" + std::to_string(n) + " per class]");
   for (int64_t i : keep) append(out, data, i);
   if (out.size() == 0) throw Error(data.name + ": no image to sample");
   return out;

@@ -22,6 +22,10 @@ struct Dataset {
   const uint8_t* image(int64_t i) const { return images.data() + i * image_bytes(); }
 };
 
+// A dataset with d's image shape, classes and source, named `name`, holding no images yet (for
+// building subsets).
+Dataset empty_like(const Dataset& d, const std::string& name);
+
 // A dataset's standard splits and a note on what was loaded (e.g. the 10k fallback subset).
 struct DatasetSplits {
   Dataset train;
