@@ -15,6 +15,7 @@ void add_eval_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_finetune_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+void add_synth_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_bench_command(CLI::App& app);

@@ -32,11 +32,12 @@ void expect_one_line_error(const testing::CliResult& r, const std::string& needl
 TEST(Cli, HelpListsCommands) {
   const auto r = run_cli("--help");
   EXPECT_EQ(r.code, 0);
-  for (const char* cmd : {"train", "finetune", "eval", "compare", "summary", "data", "plot"}) {
+  for (const char* cmd :
+       {"train", "finetune", "eval", "compare", "predict", "synth", "summary", "data", "plot"}) {
     EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
   }
-  for (const char* cmd : {"train", "finetune", "eval", "compare", "summary", "data", "data info",
-                          "data download", "plot"}) {
+  for (const char* cmd : {"train", "finetune", "eval", "compare", "predict", "synth strings",
+                          "summary", "data", "data info", "data download", "plot"}) {
     const auto h = run_cli(std::string(cmd) + " --help");
     EXPECT_EQ(h.code, 0) << cmd;
     EXPECT_NE(h.out.find("--"), std::string::npos) << cmd;
