@@ -344,7 +344,11 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the results as one JSON object instead of a table");
-  cmd->callback([o] { run_bench(*o); });
+  add_bench_read_command(*cmd);
+  cmd->callback([o, cmd] {
+    if (cmd->got_subcommand("read")) return;  // `bench read` ran instead
+    run_bench(*o);
+  });
 }
 
 }  // namespace inkstone::cli

@@ -70,12 +70,7 @@ void run_predict(const PredictOptions& o) {
     batch.images.insert(batch.images.end(), px.begin(), px.end());
     batch.labels.push_back(0);
   }
-  std::vector<std::string> names;
-  if (m.meta.contains("class_names") && m.meta["class_names"].is_array() &&
-      static_cast<int>(m.meta["class_names"].size()) == classes)
-    names = m.meta["class_names"].get<std::vector<std::string>>();
-  for (int c = static_cast<int>(names.size()); c < classes; ++c) names.push_back(std::to_string(c));
-  batch.class_names = names;
+  const std::vector<std::string> names = class_names_of(m, batch);
   const Tensor probs = probabilities_of(m, batch, 256);
 
   nlohmann::json out = nlohmann::json::array();

@@ -23,6 +23,7 @@ struct SynthOptions {
   std::string data_dir;
   uint64_t seed = 1;
   bool no_download = false;
+  std::string split = "test";
 };
 
 void run_synth(const SynthOptions& o) {
@@ -31,7 +32,8 @@ void run_synth(const SynthOptions& o) {
   Rng rng(o.seed);
   std::string truth = "file\ttext\tboxes (x,y,width,height per digit)\n";
   for (int i = 0; i < o.count; ++i) {
-    const DigitString s = synth_digit_string(data.test, o.strings, rng);
+    const DigitString s =
+        synth_digit_string(o.split == "train" ? data.train : data.test, o.strings, rng);
     char name[32];
     std::snprintf(name, sizeof name, "string-%05d.png", i);
     write_png(detail::join_path(o.out_dir, name), s.image);
@@ -45,9 +47,9 @@ void run_synth(const SynthOptions& o) {
   }
   const std::string truth_path = detail::join_path(o.out_dir, "truth.tsv");
   detail::write_file_atomic(truth_path, truth.data(), truth.size());
-  std::printf("Wrote %d %s strings of %d digits from %s test digits to %s (ground truth: %s)\n",
+  std::printf("Wrote %d %s strings of %d digits from %s %s digits to %s (ground truth: %s)\n",
               o.count, o.strings.layout.c_str(), o.strings.length, o.dataset.c_str(),
-              o.out_dir.c_str(), truth_path.c_str());
+              o.split.c_str(), o.out_dir.c_str(), truth_path.c_str());
 }
 
 }  // namespace
@@ -58,7 +60,8 @@ void add_synth_command(CLI::App& app) {
   auto o = std::make_shared<SynthOptions>();
   CLI::App* cmd = synth->add_subcommand(
       "strings",
-      "Handwritten digit strings composed from MNIST *test* digits (never seen in training), "
+      "Handwritten digit strings composed from MNIST *test* digits (never seen in training; "
+      "--split train for tuning), "
       "with random scale, baseline and spacing, as PNGs plus truth.tsv (file, text, digit "
       "boxes).\nExample: inkstone synth strings --count 200 --length 5 --layout touching "
       "--out strings/");
@@ -80,6 +83,15 @@ void add_synth_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_flag("--ruled", o->strings.ruled_lines, "Draw faint ruled lines, like lined paper");
+  cmd->add_option("--empty", o->strings.empty,
+                  "Layout boxes: probability that a box is left empty (written '_' in truth.tsv)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--split", o->split,
+                  "Draw digits from the test split (for measuring) or the train split (for "
+                  "tuning a reader without touching the test digits)")
+      ->check(CLI::IsMember({"test", "train"}))
+      ->capture_default_str();
   cmd->add_option("--out", o->out_dir, "Output directory")->required();
   cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
   cmd->add_option("--dataset", o->dataset, "Digits to draw from (their test split)")

@@ -1,5 +1,7 @@
 #include "cli/model_under_test.hpp"
 
+#include <algorithm>
+
 #include "cli/helpers.hpp"
 #include "inkstone/data/subset.hpp"
 #include "inkstone/io/model_file.hpp"
@@ -49,12 +51,103 @@ Tensor probabilities_of(ModelUnderTest& m, const Dataset& data, int batch_size) 
 
 std::vector<std::string> class_names_of(const ModelUnderTest& m, const Dataset& data) {
   if (static_cast<int>(data.class_names.size()) == data.num_classes) return data.class_names;
-  if (m.meta.contains("class_names") && m.meta["class_names"].is_array() &&
-      static_cast<int>(m.meta["class_names"].size()) == data.num_classes)
-    return m.meta["class_names"].get<std::vector<std::string>>();
-  std::vector<std::string> names;
-  for (int c = 0; c < data.num_classes; ++c) names.push_back(std::to_string(c));
+  std::vector<std::string> names = model_class_names(m);
+  names.resize(static_cast<size_t>(std::max(0, data.num_classes)));
+  for (int c = 0; c < data.num_classes; ++c)
+    if (names[static_cast<size_t>(c)].empty()) names[static_cast<size_t>(c)] = std::to_string(c);
   return names;
+}
+
+std::vector<std::string> model_class_names(const ModelUnderTest& m) {
+  const int classes = static_cast<int>(m.model.output_shape().numel());
+  if (m.meta.contains("class_names") && m.meta["class_names"].is_array() &&
+      static_cast<int>(m.meta["class_names"].size()) == classes) {
+    bool strings = true;
+    for (const auto& v : m.meta["class_names"]) strings = strings && v.is_string();
+    if (strings) return m.meta["class_names"].get<std::vector<std::string>>();
+  }
+  std::vector<std::string> names;
+  for (int c = 0; c < classes; ++c) names.push_back(std::to_string(c));
+  return names;
+}
+
+ReaderOptions reader_options_of(const ModelUnderTest& m) {
+  const Shape in = m.model.input_shape();
+  if (in.rank() != 3 || in[0] != 1 || in[1] != in[2])
+    throw Error(m.path + ": reading needs a model of square grey images (input " + in.str() + ")");
+  ReaderOptions o;
+  o.class_names = model_class_names(m);
+  o.classes = static_cast<int>(m.model.output_shape().numel());
+  o.normalize.size = static_cast<int>(in[1]);
+  o.normalize.box = std::max(1, o.normalize.size * 20 / 28);
+  return o;
+}
+
+Classifier classifier_of(ModelUnderTest& m) {
+  const ReaderOptions o = reader_options_of(m);
+  return [&m, o](const std::vector<Image>& inputs) {
+    Dataset batch;
+    batch.name = "crops";
+    batch.height = batch.width = o.normalize.size;
+    batch.num_classes = o.classes;
+    for (const Image& img : inputs) {
+      if (img.width != o.normalize.size || img.height != o.normalize.size || img.channels != 1)
+        throw Error("classifier: an input is not " + std::to_string(o.normalize.size) + "x" +
+                    std::to_string(o.normalize.size) + " grey");
+      batch.images.insert(batch.images.end(), img.pixels.begin(), img.pixels.end());
+      batch.labels.push_back(0);
+    }
+    const Tensor p = predict(m.model, batch, 256, m.normalization);
+    return std::vector<float>(p.data(), p.data() + p.numel());
+  };
+}
+
+Reading read_file(const std::string& path, bool boxes, const Classifier& classify,
+                  const ReaderOptions& options) {
+  try {
+    const Image img = read_image(path, options.max_pixels);
+    return boxes ? read_boxes(img, classify, options) : read_digit_string(img, classify, options);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.rfind(path, 0) == 0) throw;
+    throw Error(path + ": " + what);
+  }
+}
+
+void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
+  const ReaderOptions d;
+  t = {d.split_bonus, d.keep_whole_confidence, d.max_digit_width, d.width_sigma, d.width_sd};
+  cmd.add_option("--split-bonus", t.split_bonus,
+                 "Touching digits: added to each piece's log-confidence when choosing cuts "
+                 "(higher splits more readily)")
+      ->check(CLI::Range(-10.0, 10.0))
+      ->capture_default_str();
+  cmd.add_option("--keep-whole", t.keep_whole,
+                 "Touching digits: a blob read as one digit with this confidence is not cut")
+      ->check(CLI::Range(0.0, 1.01))
+      ->capture_default_str();
+  cmd.add_option("--max-digit-width", t.max_digit_width,
+                 "Touching digits: blobs wider than this many line heights are always cut")
+      ->check(CLI::Range(0.3, 10.0))
+      ->capture_default_str();
+  cmd.add_option("--width-sigma", t.width_sigma,
+                 "Touching digits: pieces wider than 0.8 line heights pay (w/H - 0.8)^2 / "
+                 "(2 sigma^2) in the cut score")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--width-sd", t.width_sd,
+                 "Touching digits: spread of digit widths, in line heights, in the prior on how "
+                 "many digits a blob holds")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& o) {
+  o.split_bonus = t.split_bonus;
+  o.keep_whole_confidence = t.keep_whole;
+  o.max_digit_width = t.max_digit_width;
+  o.width_sigma = t.width_sigma;
+  o.width_sd = t.width_sd;
 }
 
 }  // namespace inkstone::cli

@@ -12,6 +12,7 @@
 #include "inkstone/data/loader.hpp"
 #include "inkstone/nn/sequential.hpp"
 #include "inkstone/tensor/tensor.hpp"
+#include "inkstone/vision/reading.hpp"
 
 namespace inkstone::cli {
 
@@ -47,5 +48,25 @@ Tensor probabilities_of(ModelUnderTest& m, const Dataset& data, int batch_size);
 
 // Class names: the dataset's, else the model's metadata, else "0", "1", ...
 std::vector<std::string> class_names_of(const ModelUnderTest& m, const Dataset& data);
+// The class names stored with the model, or the class numbers.
+std::vector<std::string> model_class_names(const ModelUnderTest& m);
+
+// The model as a reader's classifier (vision/reading.hpp), and reader options that match it
+// (classes, names, input size). Throws Error for a model whose input is not a square grey image.
+Classifier classifier_of(ModelUnderTest& m);
+ReaderOptions reader_options_of(const ModelUnderTest& m);
+
+// The reader's tuning options shared by `read` and `bench read`.
+struct ReaderTuning {
+  double split_bonus = 0, keep_whole = 0.9, max_digit_width = 1.4, width_sigma = 1e9;
+  double width_sd = 0.22;
+};
+void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t);
+void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& options);
+
+// Reads one image file as a digit string, or (boxes) as a form of printed boxes; errors name
+// the file.
+Reading read_file(const std::string& path, bool boxes, const Classifier& classify,
+                  const ReaderOptions& options);
 
 }  // namespace inkstone::cli

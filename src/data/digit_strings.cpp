@@ -61,7 +61,13 @@ DigitString synth_digit_string(const Dataset& digits, const DigitStringOptions& 
   std::vector<float> ink(static_cast<size_t>(max_width) * static_cast<size_t>(height), 0.0f);
   DigitString out;
   int pen = margin;  // x where the next digit's ink may start
+  if (o.empty < 0 || o.empty > 1) throw Error("digit strings: empty must be in [0, 1]");
   for (int i = 0; i < o.length; ++i) {
+    if (boxes && o.empty > 0 && rng.uniform() < o.empty) {
+      out.text += '_';
+      out.boxes.push_back({margin + i * cell_pitch, margin / 2, cell_pitch, height - margin});
+      continue;
+    }
     const int64_t k = static_cast<int64_t>(rng.below(static_cast<uint64_t>(digits.size())));
     const int32_t label = digits.labels[static_cast<size_t>(k)];
     if (label < 0 || label > 9) throw Error("digit strings need labels 0-9");

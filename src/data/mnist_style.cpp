@@ -135,9 +135,9 @@ std::vector<float> opening(const std::vector<float>& img, int w, int h, int k) {
 
 }  // namespace
 
-Image mnist_style(const Image& image, const MnistStyleOptions& o) {
-  if (o.box < 1 || o.size < o.box) throw Error("mnist_style: bad box or size");
+Image extract_ink(const Image& image, const MnistStyleOptions& o) {
   Image g = to_grey(image);
+  if (g.pixels.empty()) throw Error("the image is empty");
   if (o.polarity && is_dark_on_light(g))
     for (uint8_t& v : g.pixels) v = static_cast<uint8_t>(255 - v);
   // Large images (photos, scans) get their background flattened first: uneven light or paper
@@ -153,23 +153,70 @@ Image mnist_style(const Image& image, const MnistStyleOptions& o) {
   const int t = otsu_threshold(g);
   const uint8_t vmax = *std::max_element(g.pixels.begin(), g.pixels.end());
   if (vmax <= t) throw Error("the image has no ink (it is flat)");
-  int x0 = g.width, y0 = g.height, x1 = -1, y1 = -1;
-  for (int y = 0; y < g.height; ++y)
-    for (int x = 0; x < g.width; ++x)
-      if (*g.at(x, y) > t) {
+  if (o.low_fraction < 0 || o.low_fraction > 1)
+    throw Error("extract_ink: low_fraction must be in [0, 1]");
+  // Ink: v > t, plus (hysteresis) v > low connected to it.
+  const int low = std::min(t, static_cast<int>(std::lround(o.low_fraction * t)));
+  std::vector<char> ink(g.pixels.size(), 0);
+  std::vector<size_t> stack;
+  for (size_t i = 0; i < g.pixels.size(); ++i)
+    if (g.pixels[i] > t) {
+      ink[i] = 1;
+      stack.push_back(i);
+    }
+  const size_t w = static_cast<size_t>(g.width), h = static_cast<size_t>(g.height);
+  while (low < t && !stack.empty()) {
+    const size_t p = stack.back();
+    stack.pop_back();
+    const size_t x = p % w, y = p / w;
+    for (size_t ny = y > 0 ? y - 1 : 0; ny <= std::min(h - 1, y + 1); ++ny)
+      for (size_t nx = x > 0 ? x - 1 : 0; nx <= std::min(w - 1, x + 1); ++nx) {
+        const size_t q = ny * w + nx;
+        if (!ink[q] && g.pixels[q] > low) {
+          ink[q] = 1;
+          stack.push_back(q);
+        }
+      }
+  }
+  // Ink levels are stretched from the paper's level b (the mean of the background pixels) to
+  // the darkest ink: v' = 255 (v - b) / (max - b), at least 1 so that ink stays ink; the
+  // background becomes 0. Measuring from the paper, not from the threshold, keeps the
+  // anti-aliased edges of strokes as MNIST has them.
+  double bsum = 0, bcount = 0;
+  for (size_t i = 0; i < g.pixels.size(); ++i)
+    if (!ink[i]) {
+      bsum += g.pixels[i];
+      ++bcount;
+    }
+  const double b = bcount > 0 ? std::min(bsum / bcount, static_cast<double>(low)) : 0.0;
+  for (size_t i = 0; i < g.pixels.size(); ++i)
+    g.pixels[i] =
+        ink[i] ? static_cast<uint8_t>(std::clamp(
+                     std::lround(255.0 * (g.pixels[i] - b) / (static_cast<double>(vmax) - b)), 1L,
+                     255L))
+               : 0;
+  return g;
+}
+
+Image fit_ink(const Image& ink, const MnistStyleOptions& o) {
+  if (o.box < 1 || o.size < o.box) throw Error("mnist_style: bad box or size");
+  if (ink.channels != 1) throw Error("fit_ink needs a grey ink image");
+  int x0 = ink.width, y0 = ink.height, x1 = -1, y1 = -1;
+  for (int y = 0; y < ink.height; ++y)
+    for (int x = 0; x < ink.width; ++x)
+      if (*ink.at(x, y) > 0) {
         x0 = std::min(x0, x);
         x1 = std::max(x1, x);
         y0 = std::min(y0, y);
         y1 = std::max(y1, y);
       }
+  if (x1 < 0) throw Error("the image has no ink");
   const int cw = x1 - x0 + 1, ch = y1 - y0 + 1;
   std::vector<float> crop(static_cast<size_t>(cw) * static_cast<size_t>(ch));
   for (int y = 0; y < ch; ++y)
-    for (int x = 0; x < cw; ++x) {
-      const int v = *g.at(x0 + x, y0 + y);
+    for (int x = 0; x < cw; ++x)
       crop[static_cast<size_t>(y) * static_cast<size_t>(cw) + static_cast<size_t>(x)] =
-          v > t ? 255.0f * static_cast<float>(v - t) / static_cast<float>(vmax - t) : 0.0f;
-    }
+          *ink.at(x0 + x, y0 + y);
   // Longest side -> box, the other in proportion (at least one pixel).
   const double scale = static_cast<double>(o.box) / std::max(cw, ch);
   const int dw = std::clamp(static_cast<int>(std::lround(cw * scale)), 1, o.box);
@@ -197,6 +244,11 @@ Image mnist_style(const Image& image, const MnistStyleOptions& o) {
               small[static_cast<size_t>(y) * static_cast<size_t>(dw) + static_cast<size_t>(x)]),
           0L, 255L));
   return out;
+}
+
+Image mnist_style(const Image& image, const MnistStyleOptions& o) {
+  if (o.box < 1 || o.size < o.box) throw Error("mnist_style: bad box or size");
+  return fit_ink(extract_ink(image, o), o);
 }
 
 }  // namespace inkstone

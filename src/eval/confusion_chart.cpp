@@ -22,10 +22,6 @@ bool is_dark(Rgb c) {
   return 0.299 * c.r + 0.587 * c.g + 0.114 * c.b < 140;
 }
 
-std::string name_of(const std::vector<std::string>& names, int c) {
-  return c < static_cast<int>(names.size()) ? names[static_cast<size_t>(c)] : std::to_string(c);
-}
-
 }  // namespace
 
 Image draw_confusion_chart(const ClassificationMetrics& m, const std::vector<std::string>& names,
@@ -44,7 +40,8 @@ Image draw_confusion_chart(const ClassificationMetrics& m, const std::vector<std
   const int cell =
       std::max(k <= 20 ? 44 : 26, Canvas::text_width(std::to_string(max_count), ts) + 8);
   int name_w = 0;
-  for (int c = 0; c < k; ++c) name_w = std::max(name_w, Canvas::text_width(name_of(names, c), 2));
+  for (int c = 0; c < k; ++c)
+    name_w = std::max(name_w, Canvas::text_width(class_name(names, c), 2));
   const int th = Canvas::text_height(2);
   const int left = 16 + th + 12 + name_w + 10;  // "true class" label, names, gap
   // Column names are written across when they fit in a cell, else upwards.
@@ -60,7 +57,7 @@ Image draw_confusion_chart(const ClassificationMetrics& m, const std::vector<std
   c.text(left + (k * cell - Canvas::text_width(x_label, 2)) / 2, 16 + th + 16, x_label, ink, 2);
   c.text_vertical(16, top + (k * cell + Canvas::text_width(y_label, 2)) / 2, y_label, ink, 2);
   for (int i = 0; i < k; ++i) {
-    const std::string n = name_of(names, i);
+    const std::string n = class_name(names, i);
     c.text(left - 10 - Canvas::text_width(n, 2), top + i * cell + (cell - th) / 2, n, ink, 2);
     if (upright)
       c.text(left + i * cell + (cell - Canvas::text_width(n, 2)) / 2, top - 10 - th, n, ink, 2);

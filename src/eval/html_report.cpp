@@ -57,10 +57,6 @@ std::string fixed(double v, int decimals = 4) {
   return buf;
 }
 
-std::string name_of(const std::vector<std::string>& names, int c) {
-  return c < static_cast<int>(names.size()) ? names[static_cast<size_t>(c)] : std::to_string(c);
-}
-
 constexpr const char* kStyle = R"(
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
        max-width: 1100px; color: #222; padding: 0 1em; }
@@ -94,7 +90,7 @@ std::string render_html_report(const HtmlReport& r) {
       << "<th>precision</th><th>recall</th><th>F1</th><th>support</th><th>predicted</th></tr>\n";
     for (int c = 0; c < m.classes; ++c) {
       const ClassMetrics& cm = m.per_class[static_cast<size_t>(c)];
-      h << "<tr><td class=\"l\">" << escape(name_of(r.class_names, c)) << "</td><td>"
+      h << "<tr><td class=\"l\">" << escape(class_name(r.class_names, c)) << "</td><td>"
         << fixed(cm.precision) << "</td><td>" << fixed(cm.recall) << "</td><td>" << fixed(cm.f1)
         << "</td><td>" << cm.support << "</td><td>" << cm.predicted << "</td></tr>\n";
     }
@@ -108,9 +104,9 @@ std::string render_html_report(const HtmlReport& r) {
         << "</th><th class=\"l\">predicted</th><th>count</th></tr>\n";
       for (size_t i = 0; i < std::min<size_t>(10, m.confused.size()); ++i) {
         const ConfusedPair& p = m.confused[i];
-        h << "<tr><td class=\"l\">" << escape(name_of(r.class_names, p.truth))
-          << "</td><td class=\"l\">" << escape(name_of(r.class_names, p.predicted)) << "</td><td>"
-          << p.count << "</td></tr>\n";
+        h << "<tr><td class=\"l\">" << escape(class_name(r.class_names, p.truth))
+          << "</td><td class=\"l\">" << escape(class_name(r.class_names, p.predicted))
+          << "</td><td>" << p.count << "</td></tr>\n";
       }
       h << "</table>\n";
     }

@@ -9,6 +9,11 @@
 
 namespace inkstone {
 
+std::string class_name(const std::vector<std::string>& names, int c) {
+  return c >= 0 && c < static_cast<int>(names.size()) ? names[static_cast<size_t>(c)]
+                                                      : std::to_string(c);
+}
+
 int predicted_class(const float* p, int classes) {
   return static_cast<int>(std::max_element(p, p + classes) - p);
 }

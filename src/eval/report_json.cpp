@@ -6,9 +6,6 @@
 namespace inkstone {
 
 namespace {
-std::string name_of(const std::vector<std::string>& names, int c) {
-  return c < static_cast<int>(names.size()) ? names[static_cast<size_t>(c)] : std::to_string(c);
-}
 nlohmann::json averaged(const AveragedMetrics& a) {
   return {{"precision", a.precision}, {"recall", a.recall}, {"f1", a.f1}};
 }
@@ -26,8 +23,8 @@ nlohmann::json metrics_to_json(const ClassificationMetrics& m,
   nlohmann::json classes = nlohmann::json::array(), per_class = nlohmann::json::array();
   for (int c = 0; c < m.classes; ++c) {
     const ClassMetrics& cm = m.per_class[static_cast<size_t>(c)];
-    classes.push_back(name_of(names, c));
-    per_class.push_back({{"class", name_of(names, c)},
+    classes.push_back(class_name(names, c));
+    per_class.push_back({{"class", class_name(names, c)},
                          {"precision", cm.precision},
                          {"recall", cm.recall},
                          {"f1", cm.f1},
@@ -48,8 +45,8 @@ nlohmann::json metrics_to_json(const ClassificationMetrics& m,
   nlohmann::json pairs = nlohmann::json::array();
   for (size_t i = 0; i < std::min(max_pairs, m.confused.size()); ++i) {
     const ConfusedPair& p = m.confused[i];
-    pairs.push_back({{"true", name_of(names, p.truth)},
-                     {"predicted", name_of(names, p.predicted)},
+    pairs.push_back({{"true", class_name(names, p.truth)},
+                     {"predicted", class_name(names, p.predicted)},
                      {"count", p.count}});
   }
   j["most_confused"] = pairs;

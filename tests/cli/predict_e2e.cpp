@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include <jpeglib.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_run.hpp"
+#include "data/jpeg_encode.hpp"
 #include "inkstone/data/image.hpp"
 #include "inkstone/data/registry.hpp"
 #include "inkstone/tensor/rng.hpp"
@@ -26,26 +26,10 @@ namespace {
 namespace fs = std::filesystem;
 
 void write_jpeg(const std::string& path, const Image& img) {
-  jpeg_compress_struct c;
-  jpeg_error_mgr err;
-  c.err = jpeg_std_error(&err);
-  jpeg_create_compress(&c);
+  const std::vector<uint8_t> bytes = test_support::encode_jpeg(img, 85);
   FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
-  jpeg_stdio_dest(&c, f);
-  c.image_width = static_cast<JDIMENSION>(img.width);
-  c.image_height = static_cast<JDIMENSION>(img.height);
-  c.input_components = 3;
-  c.in_color_space = JCS_RGB;
-  jpeg_set_defaults(&c);
-  jpeg_set_quality(&c, 85, TRUE);
-  jpeg_start_compress(&c, TRUE);
-  while (c.next_scanline < c.image_height) {
-    JSAMPROW row = const_cast<uint8_t*>(img.at(0, static_cast<int>(c.next_scanline)));
-    jpeg_write_scanlines(&c, &row, 1);
-  }
-  jpeg_finish_compress(&c);
-  jpeg_destroy_compress(&c);
+  ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
   std::fclose(f);
 }
 

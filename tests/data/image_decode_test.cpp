@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <jpeglib.h>
-
+#include "data/jpeg_encode.hpp"
 #include "inkstone/data/image.hpp"
 #include "inkstone/tensor/error.hpp"
 
@@ -21,31 +20,7 @@ std::vector<uint8_t> bytes(const std::string& s) {
   return {s.begin(), s.end()};
 }
 
-std::vector<uint8_t> encode_jpeg(const Image& img, int quality = 95) {
-  jpeg_compress_struct c;
-  jpeg_error_mgr err;
-  c.err = jpeg_std_error(&err);
-  jpeg_create_compress(&c);
-  unsigned char* out = nullptr;
-  unsigned long size = 0;
-  jpeg_mem_dest(&c, &out, &size);
-  c.image_width = static_cast<JDIMENSION>(img.width);
-  c.image_height = static_cast<JDIMENSION>(img.height);
-  c.input_components = img.channels;
-  c.in_color_space = img.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
-  jpeg_set_defaults(&c);
-  jpeg_set_quality(&c, quality, TRUE);
-  jpeg_start_compress(&c, TRUE);
-  while (c.next_scanline < c.image_height) {
-    JSAMPROW row = const_cast<uint8_t*>(img.at(0, static_cast<int>(c.next_scanline)));
-    jpeg_write_scanlines(&c, &row, 1);
-  }
-  jpeg_finish_compress(&c);
-  std::vector<uint8_t> v(out, out + size);
-  jpeg_destroy_compress(&c);
-  std::free(out);
-  return v;
-}
+using test_support::encode_jpeg;
 
 TEST(DecodeImage, JpegGreyAndColour) {
   Image grey(40, 24, 1, 200);

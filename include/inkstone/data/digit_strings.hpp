@@ -22,15 +22,12 @@ struct DigitStringOptions {
   int baseline_jitter = 4;      // each digit moved up or down by up to this many pixels
   double noise = 0.03;          // paper noise std, as a fraction of 255
   bool ruled_lines = false;     // a faint horizontal ruling, like lined paper
-};
-
-struct PixelBox {
-  int x = 0, y = 0, width = 0, height = 0;
+  double empty = 0;             // layout "boxes": probability that a box is left empty ('_')
 };
 
 struct DigitString {
   Image image;                  // grey, dark ink on light paper
-  std::string text;             // the digits, e.g. "40213"
+  std::string text;             // the digits, e.g. "40213"; '_' for an empty box
   std::vector<PixelBox> boxes;  // each digit's ink box (cell boxes for layout "boxes")
 };
 

@@ -9,6 +9,11 @@
 
 namespace inkstone {
 
+// A rectangle of pixels: top-left corner and size.
+struct PixelBox {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+
 struct Image {
   int width = 0, height = 0, channels = 1;  // channels: 1 or 3
   std::vector<uint8_t> pixels;              // height * width * channels

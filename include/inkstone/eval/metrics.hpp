@@ -9,6 +9,7 @@
 // left out, as scikit-learn leaves out labels that occur in neither y_true nor y_pred).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace inkstone {
@@ -62,6 +63,9 @@ struct ClassificationMetrics {
                      static_cast<size_t>(predicted)];
   }
 };
+
+// The display name of class c: names[c], or the number when names has no entry for it.
+std::string class_name(const std::vector<std::string>& names, int c);
 
 // The prediction for a row of probabilities: the arg-max, the first on ties (as evaluate()).
 int predicted_class(const float* probabilities, int classes);

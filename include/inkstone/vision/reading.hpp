@@ -1,0 +1,78 @@
+#pragma once
+// Reading handwritten digits on a page: a digit string (a postcode, an amount, a student number)
+// or a form of printed boxes with one digit per cell. The readers segment the image and hand
+// 28x28 MNIST-style crops to a Classifier — any model, given as a function — so that this module
+// knows nothing of networks and is tested with a stand-in classifier.
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "inkstone/data/image.hpp"
+#include "inkstone/data/mnist_style.hpp"
+
+namespace inkstone {
+
+// Class probabilities of n 28x28 grey inputs (light ink on black), n * classes values, row-major.
+using Classifier = std::function<std::vector<float>(const std::vector<Image>& inputs)>;
+
+struct DigitReading {
+  int cls = -1;       // the class read; -1 for an empty box
+  std::string label;  // its name ("7"); "" for an empty box
+  float confidence = 0;
+  PixelBox box;                            // the ink read (the cell, for boxes)
+  std::vector<std::pair<int, float>> top;  // best classes first, with probabilities
+  Image input;                             // the 28x28 image the classifier saw
+  bool empty() const { return cls < 0; }
+};
+
+struct Reading {
+  // The labels in reading order; an empty box reads as '_', and rows of boxes are separated
+  // by '\n'.
+  std::string text;
+  std::vector<DigitReading> digits;
+  int rows = 1;  // rows of boxes (1 for a string)
+  double min_confidence() const;
+};
+
+struct ReaderOptions {
+  std::vector<std::string> class_names;  // the name of each class; its number when missing
+  int classes = 10;                      // length of each classifier output row
+  int top = 3;                           // classes kept in DigitReading::top
+  // How the page's ink is found and crops become model inputs; readers use hysteresis (ink
+  // down to half of Otsu's threshold when it touches stronger ink) to keep faint strokes.
+  MnistStyleOptions normalize{20, 28, true, 0.5};
+  // Digit strings: a blob wider than max_digit_width line heights is always split; a blob
+  // narrower than min_split_width line heights never is; between them, cuts are chosen by
+  // the classifier's confidence. At most max_digits_per_blob digits come from one blob.
+  double max_digit_width = 1.4;
+  double min_split_width = 0.7;
+  int max_digits_per_blob = 4;
+  // A piece cut from a blob must be at least this many line heights tall (digits are as tall as
+  // the line; the half of a digit a wrong cut makes often is not).
+  double min_piece_height = 0.6;
+  // A blob no wider than max_digit_width line heights that the classifier reads as one digit
+  // with at least this confidence is not split.
+  double keep_whole_confidence = 0.9;
+  // Score of a segmentation: sum over its pieces of log(confidence) + split_bonus
+  // - max(0, width / H - 0.8)^2 / (2 width_sigma^2).
+  double split_bonus = 0.0;
+  double width_sigma = 1e9;
+  // The prior on how many digits a blob holds: digits are digit_width line heights wide on
+  // average, with a standard deviation of width_sd.
+  double digit_width = 0.8;
+  double width_sd = 0.22;
+  int64_t max_pixels = int64_t{4096} * 4096;
+};
+
+// Reads a digit string written on one line. Throws Error when the image holds no ink.
+Reading read_digit_string(const Image& image, const Classifier& classify,
+                          const ReaderOptions& options = {});
+
+// Reads a form of printed boxes (one row or a grid): finds the boxes' lines, removes them and
+// reads one digit per cell, reporting cells without ink as empty. Throws Error when no boxes
+// are found.
+Reading read_boxes(const Image& image, const Classifier& classify,
+                   const ReaderOptions& options = {});
+
+}  // namespace inkstone

@@ -1,0 +1,320 @@
+// Reading a handwritten digit string (vision/reading.hpp):
+//   1. extract the ink (grey, polarity, flattened background, Otsu) and erase ruled lines;
+//   2. connected components; the line height H is the median height of the large ones, and
+//      specks much smaller than H are dropped;
+//   3. components that overlap horizontally by half the narrower one's width are pieces of one
+//      digit (a 5's detached bar, a broken stroke) and are merged into one blob; a small blob
+//      right next to another joins it;
+//   4. a blob wider than min_split_width * H may hold touching digits: candidate cuts are the
+//      local minima of its column ink profile, every piece between two cuts is classified, and
+//      dynamic programming picks the cuts maximizing sum(log confidence + split_bonus - a
+//      penalty for pieces wider than 0.8 H) over the pieces, no piece wider than max_digit_width *
+//      H or shorter than min_piece_height * H. A blob no wider than max_digit_width * H that the
+//      classifier reads as one digit with keep_whole_confidence stays whole.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "inkstone/tensor/error.hpp"
+#include "inkstone/vision/components.hpp"
+#include "vision/crop_classifier.hpp"
+
+namespace inkstone {
+
+namespace {
+
+using vision_detail::crop_ink;
+
+struct Blob {
+  std::vector<char> member;  // member[c]: component c belongs to this blob
+  int x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+};
+
+struct Piece {
+  Image input;  // 28x28
+  PixelBox box;
+  bool ok = false;
+};
+
+// Union-find root with path halving.
+int root(std::vector<int>& parent, int i) {
+  while (parent[static_cast<size_t>(i)] != i) {
+    parent[static_cast<size_t>(i)] = parent[static_cast<size_t>(parent[static_cast<size_t>(i)])];
+    i = parent[static_cast<size_t>(i)];
+  }
+  return i;
+}
+
+int overlap(int a0, int a1, int b0, int b1) {
+  return std::min(a1, b1) - std::max(a0, b0) + 1;
+}
+
+// The ink of a blob between columns [c0, c1), without the small fragments a straight cut
+// leaves of a neighbour, normalized to a model input. ok = false when nothing is left.
+Piece make_piece(const Image& ink, const std::vector<int32_t>& lab, const Blob& b, int c0, int c1,
+                 const MnistStyleOptions& norm) {
+  Piece p;
+  const PixelBox area{c0, b.y0, c1 - c0, b.y1 - b.y0 + 1};
+  Image crop = crop_ink(ink, area, [&](int x, int y) {
+    const int32_t l =
+        lab[static_cast<size_t>(y) * static_cast<size_t>(ink.width) + static_cast<size_t>(x)];
+    return l >= 0 && b.member[static_cast<size_t>(l)];
+  });
+  std::vector<int32_t> sub;
+  const std::vector<Component> parts = connected_components(crop, &sub);
+  if (parts.empty()) return p;
+  int64_t largest = 0;
+  for (const Component& c : parts) largest = std::max(largest, c.area);
+  int x0 = crop.width, x1 = -1, y0 = crop.height, y1 = -1;
+  for (int y = 0; y < crop.height; ++y)
+    for (int x = 0; x < crop.width; ++x) {
+      const int32_t l =
+          sub[static_cast<size_t>(y) * static_cast<size_t>(crop.width) + static_cast<size_t>(x)];
+      if (l < 0) continue;
+      if (10 * parts[static_cast<size_t>(l)].area < largest) {
+        *crop.at(x, y) = 0;  // a fragment
+        continue;
+      }
+      x0 = std::min(x0, x);
+      x1 = std::max(x1, x);
+      y0 = std::min(y0, y);
+      y1 = std::max(y1, y);
+    }
+  p.input = fit_ink(crop, norm);
+  p.box = {area.x + x0, area.y + y0, x1 - x0 + 1, y1 - y0 + 1};
+  p.ok = true;
+  return p;
+}
+
+// Reads the string assuming a line height of H pixels.
+Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
+                         const std::vector<Component>& comps, double H, const Classifier& classify,
+                         const ReaderOptions& o) {
+  const int n = static_cast<int>(comps.size());
+  std::vector<char> kept(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const PixelBox& b = comps[static_cast<size_t>(i)].box;
+    kept[static_cast<size_t>(i)] = std::max(b.width, b.height) >= 0.25 * H;
+  }
+  // Pieces of one digit: horizontal overlap of at least half the narrower one.
+  std::vector<int> parent(static_cast<size_t>(n));
+  std::iota(parent.begin(), parent.end(), 0);
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) {
+      if (!kept[static_cast<size_t>(i)] || !kept[static_cast<size_t>(j)]) continue;
+      const PixelBox &a = comps[static_cast<size_t>(i)].box, &b = comps[static_cast<size_t>(j)].box;
+      if (2 * overlap(a.x, a.x + a.width - 1, b.x, b.x + b.width - 1) >= std::min(a.width, b.width))
+        parent[static_cast<size_t>(root(parent, i))] = root(parent, j);
+    }
+  std::vector<Blob> blobs;
+  std::vector<int> blob_of(static_cast<size_t>(n), -1);
+  for (int i = 0; i < n; ++i) {
+    if (!kept[static_cast<size_t>(i)]) continue;
+    const int r = root(parent, i);
+    if (blob_of[static_cast<size_t>(r)] < 0) {
+      blob_of[static_cast<size_t>(r)] = static_cast<int>(blobs.size());
+      Blob b;
+      b.member.assign(static_cast<size_t>(n), 0);
+      const PixelBox& box = comps[static_cast<size_t>(i)].box;
+      b.x0 = box.x;
+      b.x1 = box.x + box.width - 1;
+      b.y0 = box.y;
+      b.y1 = box.y + box.height - 1;
+      blobs.push_back(b);
+    }
+    Blob& b = blobs[static_cast<size_t>(blob_of[static_cast<size_t>(r)])];
+    const PixelBox& box = comps[static_cast<size_t>(i)].box;
+    b.member[static_cast<size_t>(i)] = 1;
+    b.x0 = std::min(b.x0, box.x);
+    b.x1 = std::max(b.x1, box.x + box.width - 1);
+    b.y0 = std::min(b.y0, box.y);
+    b.y1 = std::max(b.y1, box.y + box.height - 1);
+  }
+  std::sort(blobs.begin(), blobs.end(), [](const Blob& a, const Blob& b) { return a.x0 < b.x0; });
+  // A short blob (under 0.45 H tall) joins a neighbour within 0.25 H, or is dropped as noise.
+  for (size_t i = 0; i < blobs.size();) {
+    Blob& b = blobs[i];
+    if (b.y1 - b.y0 + 1 >= 0.45 * H) {
+      ++i;
+      continue;
+    }
+    const int gap_left = i > 0 ? b.x0 - blobs[i - 1].x1 - 1 : 1 << 30;
+    const int gap_right = i + 1 < blobs.size() ? blobs[i + 1].x0 - b.x1 - 1 : 1 << 30;
+    const size_t into = gap_left <= gap_right ? i - 1 : i + 1;
+    if (std::min(gap_left, gap_right) <= 0.25 * H) {
+      Blob& t = blobs[into];
+      for (int c = 0; c < n; ++c)
+        t.member[static_cast<size_t>(c)] |= b.member[static_cast<size_t>(c)];
+      t.x0 = std::min(t.x0, b.x0);
+      t.x1 = std::max(t.x1, b.x1);
+      t.y0 = std::min(t.y0, b.y0);
+      t.y1 = std::max(t.y1, b.y1);
+    }
+    blobs.erase(blobs.begin() + static_cast<long>(i));
+  }
+
+  Reading out;
+  const int min_piece = std::max(2, static_cast<int>(std::lround(0.15 * H)));
+  for (const Blob& b : blobs) {
+    const int bw = b.x1 - b.x0 + 1;
+    // Cut points: the blob's edges and, for a wide blob, minima of its column profile.
+    std::vector<int> cuts{b.x0, b.x1 + 1};
+    if (bw >= o.min_split_width * H && o.max_digits_per_blob > 1) {
+      std::vector<int> profile(static_cast<size_t>(bw), 0);
+      for (int y = b.y0; y <= b.y1; ++y)
+        for (int x = b.x0; x <= b.x1; ++x) {
+          const int32_t l =
+              lab[static_cast<size_t>(y) * static_cast<size_t>(ink.width) + static_cast<size_t>(x)];
+          if (l >= 0 && b.member[static_cast<size_t>(l)]) ++profile[static_cast<size_t>(x - b.x0)];
+        }
+      auto prof = [&](int x) {
+        return x < b.x0 || x > b.x1 ? 0 : profile[static_cast<size_t>(x - b.x0)];
+      };
+      std::vector<int> minima;
+      for (int x = b.x0 + min_piece; x <= b.x1 + 1 - min_piece; ++x) {
+        bool is_min = true;
+        for (int d = -2; d <= 2 && is_min; ++d)
+          if (d != 0 && prof(x + d) < prof(x)) is_min = false;
+        if (is_min) minima.push_back(x);
+      }
+      std::stable_sort(minima.begin(), minima.end(),
+                       [&](int a, int c) { return prof(a) < prof(c); });
+      const int spacing = std::max(2, static_cast<int>(std::lround(0.1 * H)));
+      for (int x : minima) {
+        if (cuts.size() >= 14) break;
+        bool far = true;
+        for (int c : cuts) far = far && std::abs(c - x) >= spacing;
+        if (far) cuts.push_back(x);
+      }
+      std::sort(cuts.begin(), cuts.end());
+    }
+    const int m = static_cast<int>(cuts.size());
+    const int max_w = static_cast<int>(std::floor(o.max_digit_width * H));
+    // Every admissible piece [cuts[i], cuts[j]).
+    std::vector<std::pair<int, int>> spans;
+    std::vector<Piece> pieces;
+    for (int i = 0; i < m; ++i)
+      for (int j = i + 1; j < m; ++j) {
+        const int w = cuts[static_cast<size_t>(j)] - cuts[static_cast<size_t>(i)];
+        const bool whole = i == 0 && j == m - 1;
+        // The whole blob is a candidate unless it is too wide for one digit (and can be cut).
+        if (w > max_w && !(whole && m == 2)) continue;
+        if (!whole && w < min_piece) continue;
+        Piece p = make_piece(ink, lab, b, cuts[static_cast<size_t>(i)],
+                             cuts[static_cast<size_t>(j)], o.normalize);
+        if (!p.ok || (!whole && p.box.height < o.min_piece_height * H)) continue;
+        spans.push_back({i, j});
+        pieces.push_back(std::move(p));
+      }
+    if (pieces.empty()) continue;
+    std::vector<Image> inputs;
+    for (const Piece& p : pieces) inputs.push_back(p.input);
+    const std::vector<float> probs = vision_detail::classify_checked(inputs, classify, o);
+    std::vector<double> score(pieces.size());
+    for (size_t s = 0; s < pieces.size(); ++s) {
+      const float* p = probs.data() + s * static_cast<size_t>(o.classes);
+      // log confidence + bonus - a width prior: single digits are rarely wider than 0.8 H, so
+      // a wider piece pays (w / H - 0.8)^2 / (2 sigma^2).
+      const double excess = std::max(0.0, pieces[s].box.width / H - 0.8);
+      score[s] = std::log(std::max(1e-9f, *std::max_element(p, p + o.classes))) + o.split_bonus -
+                 excess * excess / (2 * o.width_sigma * o.width_sigma);
+    }
+    // A blob narrow enough to be one digit, and read as one with confidence, stays whole: a
+    // classifier is often just as sure of the halves of a digit.
+    std::vector<size_t> chosen;
+    for (size_t s = 0; s < spans.size(); ++s)
+      if (spans[s].first == 0 && spans[s].second == m - 1 && bw <= max_w &&
+          *std::max_element(probs.data() + s * static_cast<size_t>(o.classes),
+                            probs.data() + (s + 1) * static_cast<size_t>(o.classes)) >=
+              o.keep_whole_confidence)
+        chosen.push_back(s);
+    // best[j][k]: the best score of cutting [cuts[0], cuts[j]) into k pieces.
+    const int K = o.max_digits_per_blob;
+    const double none = -1e300;
+    std::vector<std::vector<double>> best(static_cast<size_t>(m),
+                                          std::vector<double>(static_cast<size_t>(K + 1), none));
+    std::vector<std::vector<int>> from(static_cast<size_t>(m),
+                                       std::vector<int>(static_cast<size_t>(K + 1), -1));
+    best[0][0] = 0;
+    for (int j = 1; j < m; ++j)
+      for (size_t s = 0; s < spans.size(); ++s) {
+        if (spans[s].second != j) continue;
+        const int i = spans[s].first;
+        for (int k = 1; k <= K; ++k) {
+          const double prev = best[static_cast<size_t>(i)][static_cast<size_t>(k - 1)];
+          if (prev == none) continue;
+          if (prev + score[s] > best[static_cast<size_t>(j)][static_cast<size_t>(k)]) {
+            best[static_cast<size_t>(j)][static_cast<size_t>(k)] = prev + score[s];
+            from[static_cast<size_t>(j)][static_cast<size_t>(k)] = static_cast<int>(s);
+          }
+        }
+      }
+    // The number of digits k: the best cuts into k pieces, plus the log prior of k digits
+    // spanning the blob's width, each digit about digit_width * H wide (sd width_sd * H):
+    //   log P(k) = -(w / H - k digit_width)^2 / (2 k width_sd^2) - log(k) / 2.
+    int k_best = chosen.empty() ? -1 : 0;
+    double k_score = none;
+    for (int k = 1; k <= K && chosen.empty(); ++k) {
+      const double cut_score = best[static_cast<size_t>(m - 1)][static_cast<size_t>(k)];
+      if (cut_score == none) continue;
+      const double d = bw / H - k * o.digit_width;
+      const double total =
+          cut_score - d * d / (2 * k * o.width_sd * o.width_sd) - 0.5 * std::log(k);
+      if (total > k_score) {
+        k_score = total;
+        k_best = k;
+      }
+    }
+    if (k_best < 0) continue;  // no admissible segmentation (cannot happen: the whole blob is)
+    for (int j = m - 1, k = k_best; k > 0; --k) {
+      const int s = from[static_cast<size_t>(j)][static_cast<size_t>(k)];
+      chosen.push_back(static_cast<size_t>(s));
+      j = spans[static_cast<size_t>(s)].first;
+    }
+    std::reverse(chosen.begin(), chosen.end());
+    for (size_t s : chosen)
+      out.digits.push_back(vision_detail::reading_of(
+          probs.data() + s * static_cast<size_t>(o.classes), o, pieces[s].box, pieces[s].input));
+  }
+  for (const DigitReading& d : out.digits) out.text += d.label;
+  return out;
+}
+
+}  // namespace
+
+Reading read_digit_string(const Image& image, const Classifier& classify, const ReaderOptions& o) {
+  if (int64_t{image.width} * image.height > o.max_pixels)
+    throw Error("the image is too large to read (" + std::to_string(image.width) + "x" +
+                std::to_string(image.height) + ")");
+  Image ink = extract_ink(image, o.normalize);
+  remove_horizontal_lines(ink, std::max(40, ink.width / 2));
+  std::vector<int32_t> lab;
+  const std::vector<Component> comps = connected_components(ink, &lab);
+  if (comps.empty()) throw Error("the image has no ink");
+
+  // Line height: the median height of the components holding at least a fifth of the ink of
+  // the largest one.
+  int64_t max_area = 0;
+  for (const Component& c : comps) max_area = std::max(max_area, c.area);
+  std::vector<int> heights;
+  for (const Component& c : comps)
+    if (5 * c.area >= max_area) heights.push_back(c.box.height);
+  std::nth_element(heights.begin(), heights.begin() + static_cast<long>(heights.size() / 2),
+                   heights.end());
+  const double H0 = std::max(1, heights[heights.size() / 2]);
+  Reading out = segment_and_read(ink, lab, comps, H0, classify, o);
+  // Blobs of touching digits are taller than one digit (each sits at its own height), so the
+  // first estimate can be high: measure again on the digits found, and read again if it moved.
+  std::vector<int> found;
+  for (const DigitReading& d : out.digits) found.push_back(d.box.height);
+  if (!found.empty()) {
+    std::nth_element(found.begin(), found.begin() + static_cast<long>(found.size() / 2),
+                     found.end());
+    const double H1 = std::max(1, found[found.size() / 2]);
+    if (std::abs(H1 - H0) > 0.05 * H0) out = segment_and_read(ink, lab, comps, H1, classify, o);
+  }
+  if (out.digits.empty()) throw Error("the image has no readable ink");
+  return out;
+}
+
+}  // namespace inkstone

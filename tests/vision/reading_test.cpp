@@ -1,0 +1,151 @@
+#include "inkstone/vision/reading.hpp"
+
+#include <gtest/gtest.h>
+
+#include "inkstone/tensor/error.hpp"
+#include "inkstone/vision/components.hpp"
+#include "inkstone/vision/reading_json.hpp"
+#include "vision/glyphs.hpp"
+
+namespace inkstone {
+namespace {
+
+using test_glyphs::draw_digit;
+using test_glyphs::draw_string;
+using test_glyphs::kScale;
+
+Classifier stand_in() {
+  static const test_glyphs::TemplateClassifier t;
+  return [](const std::vector<Image>& in) { return t(in); };
+}
+
+TEST(ReadDigitString, SeparateDigitsInOrderWithBoxes) {
+  const Image img = draw_string("40213", 16);
+  const Reading r = read_digit_string(img, stand_in());
+  EXPECT_EQ(r.text, "40213");
+  ASSERT_EQ(r.digits.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_GT(r.digits[i].confidence, 0.9f) << i;
+    EXPECT_EQ(r.digits[i].input.width, 28);
+    EXPECT_EQ(r.digits[i].box.y, 30);
+    EXPECT_EQ(r.digits[i].box.height, 7 * kScale);
+    if (i > 0) {
+      EXPECT_GT(r.digits[i].box.x, r.digits[i - 1].box.x + r.digits[i - 1].box.width);
+    }
+  }
+  EXPECT_EQ(r.digits[0].box.x, 30);  // the 4's ink starts at the margin
+  EXPECT_EQ(r.digits[0].top.size(), 3u);
+  EXPECT_EQ(r.digits[0].top[0].first, 4);
+}
+
+TEST(ReadDigitString, LightInkOnDarkReadsTheSame) {
+  Image img = draw_string("9876", 12);
+  for (uint8_t& v : img.pixels) v = static_cast<uint8_t>(255 - v);
+  EXPECT_EQ(read_digit_string(img, stand_in()).text, "9876");
+}
+
+TEST(ReadDigitString, TouchingDigitsAreSplitByClassifierConfidence) {
+  // Glyph cells one font pixel apart, joined by a 2-pixel ligature at mid-height (a pen that
+  // never left the paper): every pair is one connected blob.
+  const std::string digits = "5038";
+  Image img = draw_string(digits, kScale);
+  const int margin = 30;
+  // Every glyph here has ink in columns 1-3 of its bottom row: the ligature joins the last of
+  // one digit to the first of the next, 2 pixels thick.
+  for (int i = 0; i + 1 < 4; ++i) {
+    const int x0 = margin + i * 6 * kScale + 4 * kScale - 1;
+    const int x1 = margin + (i + 1) * 6 * kScale + kScale;
+    for (int x = x0; x <= x1; ++x)
+      for (int y = margin + 52; y < margin + 54; ++y) *img.at(x, y) = 30;
+  }
+  EXPECT_EQ(connected_components(extract_ink(img)).size(), 1u);  // one blob
+  const Reading r = read_digit_string(img, stand_in());
+  EXPECT_EQ(r.text, digits);
+}
+
+TEST(ReadDigitString, BrokenDigitPiecesAreMergedAndSpecksIgnored) {
+  Image img = draw_string("57", 20);
+  // Break the 5 between its bar and its body (a pen lifted), and add paper specks.
+  for (int x = 30; x < 30 + 5 * kScale; ++x)
+    for (int y = 30 + kScale; y < 30 + kScale + 3; ++y) *img.at(x, y) = 235;
+  *img.at(5, 5) = 30;
+  *img.at(img.width - 4, img.height - 3) = 30;
+  const Reading r = read_digit_string(img, stand_in());
+  EXPECT_EQ(r.text, "57");
+}
+
+TEST(ReadDigitString, RuledLinesAreRemoved) {
+  Image img = draw_string("3141", 14);
+  for (int x = 0; x < img.width; ++x) {
+    *img.at(x, 30 + 7 * kScale - 2) = 60;  // through the bottoms of the digits
+    *img.at(x, 12) = 60;                   // above them
+  }
+  EXPECT_EQ(read_digit_string(img, stand_in()).text, "3141");
+}
+
+TEST(ReadDigitString, ErrorsForBlankImagesAndBadClassifiers) {
+  EXPECT_THROW(read_digit_string(Image(200, 100, 1, 235), stand_in()), Error);
+  const Image img = draw_string("12", 16);
+  const Classifier wrong_size = [](const std::vector<Image>&) { return std::vector<float>(3); };
+  EXPECT_THROW(read_digit_string(img, wrong_size), Error);
+  const Classifier nan = [](const std::vector<Image>& in) {
+    return std::vector<float>(in.size() * 10, std::nanf(""));
+  };
+  EXPECT_THROW(read_digit_string(img, nan), Error);
+  ReaderOptions small;
+  small.max_pixels = 100;
+  EXPECT_THROW(read_digit_string(img, stand_in(), small), Error);
+}
+
+// A form: `cells` boxes of 60 x 80 pixels side by side (shared 2-pixel lines), rows of them,
+// with digits[i] written in box i ('_' leaves it empty).
+Image draw_form(const std::vector<std::string>& rows) {
+  const int bw = 60, bh = 80, margin = 20;
+  const int cols = static_cast<int>(rows[0].size());
+  Image img(2 * margin + cols * bw + 2, 2 * margin + static_cast<int>(rows.size()) * bh + 2, 1,
+            240);
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (int c = 0; c < cols; ++c) {
+      const int x0 = margin + c * bw, y0 = margin + static_cast<int>(r) * bh;
+      for (int t = 0; t < 2; ++t) {
+        for (int x = x0; x <= x0 + bw + 1; ++x) *img.at(x, y0 + t) = *img.at(x, y0 + bh + t) = 50;
+        for (int y = y0; y <= y0 + bh + 1; ++y) *img.at(x0 + t, y) = *img.at(x0 + bw + t, y) = 50;
+      }
+      const char d = rows[r][static_cast<size_t>(c)];
+      if (d != '_') draw_digit(img, d - '0', x0 + 10, y0 + 12);
+    }
+  return img;
+}
+
+TEST(ReadBoxes, OneDigitPerCellAndEmptyCells) {
+  const Reading r = read_boxes(draw_form({"4_27_"}), stand_in());
+  EXPECT_EQ(r.text, "4_27_");
+  ASSERT_EQ(r.digits.size(), 5u);
+  EXPECT_TRUE(r.digits[1].empty());
+  EXPECT_FALSE(r.digits[0].empty());
+  EXPECT_EQ(r.digits[0].box.x, 22);  // the cell, inside its left line
+  EXPECT_EQ(r.rows, 1);
+  const nlohmann::json j = reading_to_json(r, {});
+  EXPECT_EQ(j["text"], "4_27_");
+  EXPECT_EQ(j["digits"][1]["empty"], true);
+  EXPECT_EQ(j["digits"][2]["label"], "2");
+}
+
+TEST(ReadBoxes, GridsReadRowByRow) {
+  const Reading r = read_boxes(draw_form({"123", "4_6"}), stand_in());
+  EXPECT_EQ(r.text, "123\n4_6");
+  EXPECT_EQ(r.rows, 2);
+}
+
+TEST(ReadBoxes, DigitTouchingItsBoxStillReads) {
+  Image img = draw_form({"_1_"});
+  draw_digit(img, 8, 20 + 60 + 2, 20 + 12);  // an 8 against the left line of box 2
+  EXPECT_EQ(read_boxes(img, stand_in()).text, "_8_");
+}
+
+TEST(ReadBoxes, NoBoxesIsAnError) {
+  EXPECT_THROW(read_boxes(draw_string("12", 16), stand_in()), Error);
+}
+
+}  // namespace
+}  // namespace inkstone
