@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   jq  # scripts/experiment_*.sh read `inkstone train --json` with it
   chromium  # tests only: scripts/check_report_html.sh loads eval reports headless
+  chromium-driver curl  # tests only: scripts/check_serve_browser.sh draws on the serve page
 )
 missing=()
 for p in "${packages[@]}"; do

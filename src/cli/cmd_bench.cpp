@@ -345,8 +345,9 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the results as one JSON object instead of a table");
   add_bench_read_command(*cmd);
+  add_bench_serve_command(*cmd);
   cmd->callback([o, cmd] {
-    if (cmd->got_subcommand("read")) return;  // `bench read` ran instead
+    if (cmd->got_subcommand("read") || cmd->got_subcommand("serve")) return;  // ran instead
     run_bench(*o);
   });
 }

@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/model_under_test.hpp"
 #include "data/file_util.hpp"
+#include "inkstone/serve/recognizer.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone::cli {
@@ -77,10 +78,10 @@ void run_bench_read(const BenchReadOptions& o) {
   std::vector<Truth> truth = read_truth(o.dir);
   if (o.limit > 0 && static_cast<size_t>(o.limit) < truth.size())
     truth.resize(static_cast<size_t>(o.limit));
-  ModelUnderTest m = load_model_under_test(o.model_path);
-  ReaderOptions ro = reader_options_of(m);
+  const std::unique_ptr<Recognizer> rec = Recognizer::load(o.model_path);
+  ReaderOptions ro = rec->reader_options();
   apply_reader_tuning(o.tuning, ro);
-  const Classifier classify = classifier_of(m);
+  const Classifier classify = rec->classifier();
   int64_t strings_right = 0, digits = 0, digits_right = 0, edits = 0, length_wrong = 0,
           failures = 0;
   std::vector<double> ms;

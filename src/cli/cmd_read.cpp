@@ -11,6 +11,7 @@
 #include "cli/model_under_test.hpp"
 #include "inkstone/data/image.hpp"
 #include "inkstone/eval/box_overlay.hpp"
+#include "inkstone/serve/recognizer.hpp"
 #include "inkstone/tensor/error.hpp"
 #include "inkstone/vision/reading_json.hpp"
 
@@ -39,11 +40,11 @@ std::string annotation_path(const std::string& out, size_t i, size_t n) {
 }
 
 void run_read(const ReadOptions& o) {
-  ModelUnderTest m = load_model_under_test(o.model_path);
-  ReaderOptions ro = reader_options_of(m);
+  const std::unique_ptr<Recognizer> rec = Recognizer::load(o.model_path);
+  ReaderOptions ro = rec->reader_options();
   ro.top = o.top;
   apply_reader_tuning(o.tuning, ro);
-  const Classifier classify = classifier_of(m);
+  const Classifier classify = rec->classifier();
   nlohmann::json all = nlohmann::json::array();
   for (size_t i = 0; i < o.images.size(); ++i) {
     const std::string& path = o.images[i];

@@ -16,11 +16,13 @@ void add_compare_command(CLI::App& app);
 void add_finetune_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_read_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
-void add_bench_read_command(CLI::App& bench);  // `bench read`, added by add_bench_command
+void add_bench_serve_command(CLI::App& bench);  // `bench serve`, added by add_bench_command
+void add_bench_read_command(CLI::App& bench);   // `bench read`, added by add_bench_command
 void add_plot_command(CLI::App& app);
 
 }  // namespace inkstone::cli

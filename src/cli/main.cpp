@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   inkstone::cli::add_finetune_command(app);
   inkstone::cli::add_predict_command(app);
   inkstone::cli::add_read_command(app);
+  inkstone::cli::add_serve_command(app);
   inkstone::cli::add_synth_command(app);
   inkstone::cli::add_summary_command(app);
   inkstone::cli::add_data_command(app);

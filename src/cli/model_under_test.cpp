@@ -5,6 +5,7 @@
 #include "cli/helpers.hpp"
 #include "inkstone/data/subset.hpp"
 #include "inkstone/io/model_file.hpp"
+#include "inkstone/serve/recognizer.hpp"
 #include "inkstone/tensor/error.hpp"
 #include "inkstone/train/fit.hpp"
 
@@ -59,47 +60,7 @@ std::vector<std::string> class_names_of(const ModelUnderTest& m, const Dataset& 
 }
 
 std::vector<std::string> model_class_names(const ModelUnderTest& m) {
-  const int classes = static_cast<int>(m.model.output_shape().numel());
-  if (m.meta.contains("class_names") && m.meta["class_names"].is_array() &&
-      static_cast<int>(m.meta["class_names"].size()) == classes) {
-    bool strings = true;
-    for (const auto& v : m.meta["class_names"]) strings = strings && v.is_string();
-    if (strings) return m.meta["class_names"].get<std::vector<std::string>>();
-  }
-  std::vector<std::string> names;
-  for (int c = 0; c < classes; ++c) names.push_back(std::to_string(c));
-  return names;
-}
-
-ReaderOptions reader_options_of(const ModelUnderTest& m) {
-  const Shape in = m.model.input_shape();
-  if (in.rank() != 3 || in[0] != 1 || in[1] != in[2])
-    throw Error(m.path + ": reading needs a model of square grey images (input " + in.str() + ")");
-  ReaderOptions o;
-  o.class_names = model_class_names(m);
-  o.classes = static_cast<int>(m.model.output_shape().numel());
-  o.normalize.size = static_cast<int>(in[1]);
-  o.normalize.box = std::max(1, o.normalize.size * 20 / 28);
-  return o;
-}
-
-Classifier classifier_of(ModelUnderTest& m) {
-  const ReaderOptions o = reader_options_of(m);
-  return [&m, o](const std::vector<Image>& inputs) {
-    Dataset batch;
-    batch.name = "crops";
-    batch.height = batch.width = o.normalize.size;
-    batch.num_classes = o.classes;
-    for (const Image& img : inputs) {
-      if (img.width != o.normalize.size || img.height != o.normalize.size || img.channels != 1)
-        throw Error("classifier: an input is not " + std::to_string(o.normalize.size) + "x" +
-                    std::to_string(o.normalize.size) + " grey");
-      batch.images.insert(batch.images.end(), img.pixels.begin(), img.pixels.end());
-      batch.labels.push_back(0);
-    }
-    const Tensor p = predict(m.model, batch, 256, m.normalization);
-    return std::vector<float>(p.data(), p.data() + p.numel());
-  };
+  return class_names_from_metadata(m.meta, static_cast<int>(m.model.output_shape().numel()));
 }
 
 Reading read_file(const std::string& path, bool boxes, const Classifier& classify,

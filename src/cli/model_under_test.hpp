@@ -51,11 +51,6 @@ std::vector<std::string> class_names_of(const ModelUnderTest& m, const Dataset& 
 // The class names stored with the model, or the class numbers.
 std::vector<std::string> model_class_names(const ModelUnderTest& m);
 
-// The model as a reader's classifier (vision/reading.hpp), and reader options that match it
-// (classes, names, input size). Throws Error for a model whose input is not a square grey image.
-Classifier classifier_of(ModelUnderTest& m);
-ReaderOptions reader_options_of(const ModelUnderTest& m);
-
 // The reader's tuning options shared by `read` and `bench read`.
 struct ReaderTuning {
   double split_bonus = 0, keep_whole = 0.9, max_digit_width = 1.4, width_sigma = 1e9;
