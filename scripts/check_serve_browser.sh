@@ -76,6 +76,16 @@ reading() {
   done
   echo "$text"
 }
+# An ellipse centred CX pixels right of the pad's centre, radii RX and RY, drawn clockwise from
+# the top (a little past a full turn, so that it closes).
+draw_ellipse() {
+  local pts=()
+  for a in $(seq 0 15 375); do
+    pts+=("$(awk -v a="$a" -v cx="$1" -v rx="$2" -v ry="$3" \
+      'BEGIN { printf "%d,%d", cx + rx * sin(a * 3.14159 / 180), -ry * cos(a * 3.14159 / 180) }')")
+  done
+  draw "${pts[@]}"
+}
 clear_pad() { post "$s/element/$(element "#clear")/click" '{}' >/dev/null; }
 
 # A one: a vertical stroke.
@@ -84,21 +94,13 @@ one=$(reading)
 [ "$one" = 1 ] || fail "drew a 1, the page shows '${one}'"
 # A zero: an ellipse.
 clear_pad
-pts=()
-for a in $(seq 0 15 375); do
-  pts+=("$(awk -v a="$a" 'BEGIN { printf "%d,%d", 55 * sin(a * 3.14159 / 180), -85 * cos(a * 3.14159 / 180) }')")
-done
-draw "${pts[@]}"
+draw_ellipse 0 55 85
 zero=$(reading)
 [ "$zero" = 0 ] || fail "drew a 0, the page shows '${zero}'"
 # A number: switch mode, write 1 then 0 side by side (two strokes), read "10" via /v1/read.
 post "$s/element/$(element "#mode-number")/click" '{}' >/dev/null
 draw -120,-70 -120,-35 -120,0 -120,35 -120,70
-pts=()
-for a in $(seq 0 15 375); do
-  pts+=("$(awk -v a="$a" 'BEGIN { printf "%d,%d", 40 + 40 * sin(a * 3.14159 / 180), -65 * cos(a * 3.14159 / 180) }')")
-done
-draw "${pts[@]}"
+draw_ellipse 40 40 65
 number=$(reading)
 [ "$number" = 10 ] || fail "wrote 10, the page shows '${number}'"
 curl -sf "$wd$s/screenshot" | jq -r .value | base64 -d >"$shot"
