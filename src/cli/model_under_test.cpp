@@ -77,7 +77,8 @@ Reading read_file(const std::string& path, bool boxes, const Classifier& classif
 
 void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
   const ReaderOptions d;
-  t = {d.split_bonus, d.keep_whole_confidence, d.max_digit_width, d.width_sigma, d.width_sd};
+  t = {d.split_bonus, d.keep_whole_confidence, d.max_digit_width, d.width_sigma,
+       d.width_sd,    d.normalize.low_fraction};
   cmd.add_option("--split-bonus", t.split_bonus,
                  "Touching digits: added to each piece's log-confidence when choosing cuts "
                  "(higher splits more readily)")
@@ -101,6 +102,11 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
                  "many digits a blob holds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd.add_option("--hysteresis", t.low_fraction,
+                 "Ink: pixels down to this fraction of Otsu's threshold count when they touch "
+                 "stronger ink (1: one threshold)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
 }
 
 void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& o) {
@@ -109,6 +115,7 @@ void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& o) {
   o.max_digit_width = t.max_digit_width;
   o.width_sigma = t.width_sigma;
   o.width_sd = t.width_sd;
+  o.normalize.low_fraction = t.low_fraction;
 }
 
 }  // namespace inkstone::cli

@@ -55,6 +55,7 @@ std::vector<std::string> model_class_names(const ModelUnderTest& m);
 struct ReaderTuning {
   double split_bonus = 0, keep_whole = 0.9, max_digit_width = 1.4, width_sigma = 1e9;
   double width_sd = 0.22;
+  double low_fraction = 0.5;
 };
 void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t);
 void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& options);
