@@ -77,8 +77,8 @@ Reading read_file(const std::string& path, bool boxes, const Classifier& classif
 
 void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
   const ReaderOptions d;
-  t = {d.split_bonus, d.keep_whole_confidence, d.max_digit_width, d.width_sigma,
-       d.width_sd,    d.normalize.low_fraction};
+  t = {d.split_bonus, d.keep_whole_confidence, d.max_digit_width, d.width_sd,
+       d.normalize.low_fraction};
   cmd.add_option("--split-bonus", t.split_bonus,
                  "Touching digits: added to each piece's log-confidence when choosing cuts "
                  "(higher splits more readily)")
@@ -91,11 +91,6 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
   cmd.add_option("--max-digit-width", t.max_digit_width,
                  "Touching digits: blobs wider than this many line heights are always cut")
       ->check(CLI::Range(0.3, 10.0))
-      ->capture_default_str();
-  cmd.add_option("--width-sigma", t.width_sigma,
-                 "Touching digits: pieces wider than 0.8 line heights pay (w/H - 0.8)^2 / "
-                 "(2 sigma^2) in the cut score")
-      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd.add_option("--width-sd", t.width_sd,
                  "Touching digits: spread of digit widths, in line heights, in the prior on how "
@@ -113,7 +108,6 @@ void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& o) {
   o.split_bonus = t.split_bonus;
   o.keep_whole_confidence = t.keep_whole;
   o.max_digit_width = t.max_digit_width;
-  o.width_sigma = t.width_sigma;
   o.width_sd = t.width_sd;
   o.normalize.low_fraction = t.low_fraction;
 }

@@ -7,10 +7,12 @@
 //      right next to another joins it;
 //   4. a blob wider than min_split_width * H may hold touching digits: candidate cuts are the
 //      local minima of its column ink profile, every piece between two cuts is classified, and
-//      dynamic programming picks the cuts maximizing sum(log confidence + split_bonus - a
-//      penalty for pieces wider than 0.8 H) over the pieces, no piece wider than max_digit_width *
-//      H or shorter than min_piece_height * H. A blob no wider than max_digit_width * H that the
-//      classifier reads as one digit with keep_whole_confidence stays whole.
+//      dynamic programming picks the cuts maximizing sum(log confidence + split_bonus) over
+//      the pieces plus a prior on the number of digits from the blob's width; no piece is
+//      wider than max_digit_width * H or shorter than min_piece_height * H. A blob no wider
+//      than max_digit_width * H that the classifier reads as one digit with
+//      keep_whole_confidence stays whole. The line height is measured again on the digits
+//      found, and the string read again if it moved.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -213,11 +215,7 @@ Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
     std::vector<double> score(pieces.size());
     for (size_t s = 0; s < pieces.size(); ++s) {
       const float* p = probs.data() + s * static_cast<size_t>(o.classes);
-      // log confidence + bonus - a width prior: single digits are rarely wider than 0.8 H, so
-      // a wider piece pays (w / H - 0.8)^2 / (2 sigma^2).
-      const double excess = std::max(0.0, pieces[s].box.width / H - 0.8);
-      score[s] = std::log(std::max(1e-9f, *std::max_element(p, p + o.classes))) + o.split_bonus -
-                 excess * excess / (2 * o.width_sigma * o.width_sigma);
+      score[s] = std::log(std::max(1e-9f, *std::max_element(p, p + o.classes))) + o.split_bonus;
     }
     // A blob narrow enough to be one digit, and read as one with confidence, stays whole: a
     // classifier is often just as sure of the halves of a digit.

@@ -54,10 +54,9 @@ struct ReaderOptions {
   // A blob no wider than max_digit_width line heights that the classifier reads as one digit
   // with at least this confidence is not split.
   double keep_whole_confidence = 0.9;
-  // Score of a segmentation: sum over its pieces of log(confidence) + split_bonus
-  // - max(0, width / H - 0.8)^2 / (2 width_sigma^2).
+  // Score of a segmentation: sum over its pieces of log(confidence) + split_bonus, plus the
+  // log prior of its number of digits (below).
   double split_bonus = 0.0;
-  double width_sigma = 1e9;
   // The prior on how many digits a blob holds: digits are digit_width line heights wide on
   // average, with a standard deviation of width_sd.
   double digit_width = 0.8;
