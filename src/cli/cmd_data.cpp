@@ -74,7 +74,7 @@ void run_show(const ShowOptions& o) {
 void run_list() {
   for (const std::string& name : known_datasets()) {
     const DatasetInfo info = dataset_info(name, {}, /*verify=*/false);
-    std::printf("%-14s %s\n", name.c_str(), info.description.c_str());
+    std::printf("%-16s %s\n", name.c_str(), info.description.c_str());
   }
 }
 

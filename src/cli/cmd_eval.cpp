@@ -21,6 +21,7 @@
 #include "inkstone/eval/reliability_chart.hpp"
 #include "inkstone/eval/report.hpp"
 #include "inkstone/eval/sample_grid.hpp"
+#include "inkstone/io/weight_loading.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone::cli {
@@ -36,6 +37,7 @@ struct EvalOptions {
   std::vector<std::string> corruptions;
   uint64_t seed = 1;
   std::string report_dir;
+  std::string weights_from;
   int errors_shown = 48;
   bool json = false;
 };
@@ -229,6 +231,11 @@ void write_report(const EvalOptions& o, ModelUnderTest& m, const Dataset& data,
 void run_eval(const EvalOptions& o) {
   if (!o.report_dir.empty()) detail::make_dirs(o.report_dir);  // fail before the work
   ModelUnderTest m = load_model_under_test(o.model_path);
+  // --weights-from: the model's layers replaced by the same-named layers of another file — e.g.
+  // a base model's head on a fine-tuned model's features, to measure forgetting.
+  WeightLoadReport weights_report;
+  if (!o.weights_from.empty())
+    weights_report = load_weights_by_name(m.model, o.weights_from, /*skip_mismatch=*/true);
   const EvalData loaded = load_eval_data(o.data);
   const Dataset& data = loaded.data;
   const std::vector<std::string> names = class_names_of(m, data);
@@ -241,6 +248,8 @@ void run_eval(const EvalOptions& o) {
     std::printf("Model: %s, dataset: %s (%s images), %s\n", o.model_path.c_str(), data.name.c_str(),
                 with_commas(data.size()).c_str(), isa_and_threads().c_str());
     if (!loaded.note.empty()) std::printf("Note: %s\n", loaded.note.c_str());
+    if (!o.weights_from.empty())
+      std::printf("Weights from %s: %s\n", o.weights_from.c_str(), weights_report.str().c_str());
     print_summary(metrics, names);
     std::fflush(stdout);
   }
@@ -252,6 +261,12 @@ void run_eval(const EvalOptions& o) {
                          {"split", o.data.split},
                          {"source", data.source}};
   summary.update(metrics_to_json(metrics, names));
+  if (!o.weights_from.empty()) {
+    summary["weights_from"] = {{"path", o.weights_from},
+                               {"loaded", weights_report.loaded},
+                               {"skipped", weights_report.skipped},
+                               {"kept", weights_report.initialized}};
+  }
   if (o.json) {
     nlohmann::json j = summary;
     if (sweep_wanted) j["robustness"] = robustness_to_json(sweep);
@@ -299,6 +314,11 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--report", o->report_dir,
                   "Write DIR/report.json, confusion.png, misclassified.png, reliability.png, "
                   "robustness.png and report.html (runs the robustness sweep)");
+  cmd->add_option("--weights-from", o->weights_from,
+                  "Before evaluating, copy into the model every layer of this .inks file with the "
+                  "same name and shape (the rest is kept): e.g. a base model's head on a "
+                  "fine-tuned model's features, to measure forgetting")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--errors", o->errors_shown, "Misclassified images shown in the report")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cli/helpers.hpp"
+#include "inkstone/data/corrupt.hpp"
 #include "inkstone/data/subset.hpp"
 #include "inkstone/io/model_file.hpp"
 #include "inkstone/serve/recognizer.hpp"
@@ -34,12 +35,24 @@ void add_eval_data_options(CLI::App* cmd, EvalDataOptions& o) {
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   cmd->add_flag("--no-download", o.no_download, "Never download missing datasets");
+  cmd->add_option("--classes", o.classes,
+                  "Use only these classes, relabelled 0..k-1 in order, e.g. \"0-4\" (as in train)");
+  cmd->add_option("--domain-shift", o.domain_shift,
+                  "Corrupt every image, e.g. \"thick=2,rotate=25\" (the same shifted domain as "
+                  "train --domain-shift)");
 }
 
 EvalData load_eval_data(const EvalDataOptions& o) {
   const DatasetSplits splits = load_splits(o.dataset, o.data_dir, !o.no_download);
-  const Dataset& d = o.split == "train" ? splits.train : splits.test;
-  return {o.limit > 0 && o.limit < d.size() ? take_first(d, o.limit) : d, splits.note};
+  Dataset d = o.split == "train" ? splits.train : splits.test;
+  std::string note = splits.note;
+  if (!o.domain_shift.empty()) {  // before any selection: image i is shifted as in training
+    d = shift_domain(d, o.domain_shift);
+    note += ", shifted: " + o.domain_shift;
+  }
+  if (!o.classes.empty()) d = select_classes(d, parse_class_list(o.classes, d.num_classes));
+  if (o.limit > 0 && o.limit < d.size()) d = take_first(d, o.limit);
+  return {std::move(d), note};
 }
 
 Tensor probabilities_of(ModelUnderTest& m, const Dataset& data, int batch_size) {

@@ -33,8 +33,11 @@ struct EvalDataOptions {
   int64_t limit = 0;  // first N images of the split (0: all)
   int batch_size = 1000;
   bool no_download = false;
+  std::string classes;       // "0-4": only these classes, relabelled 0..k-1
+  std::string domain_shift;  // corruptions applied to every image, "thick=2,rotate=25"
 };
-// Registers --dataset --split --data --limit --batch-size --no-download on a command.
+// Registers --dataset --split --data --limit --batch-size --no-download --classes
+// --domain-shift on a command.
 void add_eval_data_options(CLI::App* cmd, EvalDataOptions& o);
 
 struct EvalData {

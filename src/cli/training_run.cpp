@@ -16,6 +16,7 @@
 #include "cli/training_run.hpp"
 #include "data/file_util.hpp"
 #include "inkstone/data/augment.hpp"
+#include "inkstone/data/corrupt.hpp"
 #include "inkstone/data/subset.hpp"
 #include "inkstone/io/model_file.hpp"
 #include "inkstone/kernels/thread_pool.hpp"
@@ -95,6 +96,7 @@ nlohmann::json config_json(const TrainOptions& o, const LrSchedule& schedule,
           {"recipe", o.recipe},
           {"classes", o.classes},
           {"samples_per_class", o.samples_per_class},
+          {"domain_shift", o.domain_shift},
           {"from", o.from},
           {"freeze", o.freeze},
           {"new_head", o.new_head},
@@ -219,6 +221,12 @@ void run_train(const TrainOptions& o, const LrSchedule& schedule, const AugmentO
   const std::string validate =
       !o.validate.empty() ? o.validate : (o.validation_split > 0 ? "split" : "test");
   DatasetSplits data = load_splits(o.dataset, o.data_dir, !o.no_download);
+  if (!o.domain_shift.empty()) {
+    // Seed 1, not --seed: the shifted domain is one fixed dataset, whatever the training seed.
+    data.train = shift_domain(data.train, o.domain_shift);
+    data.test = shift_domain(data.test, o.domain_shift);
+    data.note += ", shifted: " + o.domain_shift;
+  }
   if (!o.classes.empty()) {
     const std::vector<int> classes = parse_class_list(o.classes, data.train.num_classes);
     data.train = select_classes(data.train, classes);
@@ -513,6 +521,9 @@ TrainFlags add_training_options(CLI::App* cmd, TrainOptions& o) {
                   "Train on N random images of each class (seeded by --seed; after "
                   "--validation-split): few-shot training sets")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--domain-shift", o.domain_shift,
+                  "Corrupt every training and test image, e.g. \"thick=2,rotate=25\" (kinds of "
+                  "`eval --robustness`; a shifted domain for adaptation experiments)");
   cmd->add_flag("--standardize", o.standardize,
                 "Standardize pixels with the training set's mean and std (default: x/255)");
   cmd->add_flag("--no-download", o.no_download, "Never download missing datasets");

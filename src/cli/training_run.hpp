@@ -48,6 +48,7 @@ struct TrainOptions {
   // Subsets and fine-tuning (inkstone finetune).
   std::string classes;               // --classes: only these classes, relabelled 0..k-1
   int64_t samples_per_class = 0;     // few-shot: N random training images per class
+  std::string domain_shift;          // corruptions applied to train and test, "thick=2,rotate=25"
   std::string from;                  // base model (.inks) to start from instead of --model
   std::string freeze;                // layer range to freeze (nn/transfer.hpp syntax)
   int new_head = 0;                  // replace the base's last Dense with one of N classes

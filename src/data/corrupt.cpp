@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "inkstone/data/augment.hpp"
@@ -173,6 +174,24 @@ Dataset corrupt_dataset(const Dataset& data, const std::string& kind, double str
   for (int64_t i = 0; i < data.size(); ++i)
     corrupt_image(data.image(i), out.images.data() + i * data.image_bytes(), data.channels,
                   data.height, data.width, kind, strength, seed, i);
+  return out;
+}
+
+Dataset shift_domain(const Dataset& data, const std::string& spec, uint64_t seed) {
+  Dataset out = data;
+  std::istringstream items(spec);
+  std::string item;
+  int applied = 0;
+  while (std::getline(items, item, ',')) {
+    const size_t eq = item.find('=');
+    char* end = nullptr;
+    const double strength = eq == std::string::npos ? 0 : std::strtod(item.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || eq == 0 || end == item.c_str() + eq + 1 || *end != '\0')
+      throw Error("domain shift: '" + item + "' is not KIND=STRENGTH (e.g. \"thick=2,rotate=25\")");
+    out = corrupt_dataset(out, item.substr(0, eq), strength, seed);
+    ++applied;
+  }
+  if (applied == 0) throw Error("domain shift: empty spec (e.g. \"thick=2,rotate=25\")");
   return out;
 }
 

