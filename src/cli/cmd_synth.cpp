@@ -99,6 +99,7 @@ void add_synth_command(CLI::App& app) {
   cmd->add_option("--data", o->data_dir, "Directory holding the dataset files");
   cmd->add_flag("--no-download", o->no_download, "Never download missing datasets");
   cmd->callback([o] { run_synth(*o); });
+  add_synth_pieces_command(*synth);
 }
 
 }  // namespace inkstone::cli

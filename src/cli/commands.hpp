@@ -18,6 +18,7 @@ void add_predict_command(CLI::App& app);
 void add_read_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
+void add_synth_pieces_command(CLI::App& synth);  // `synth pieces`, added by add_synth_command
 void add_summary_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_bench_command(CLI::App& app);

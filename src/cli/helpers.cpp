@@ -45,7 +45,9 @@ std::string dataset_help() {
   std::string s = "Dataset: ";
   const std::vector<std::string> names = known_datasets();
   for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
-  return s + ", or your own: folder:DIR (one subfolder of images per class) or csv:TRAIN[,TEST]";
+  return s +
+         ", or your own: folder:DIR (one subfolder of images per class), csv:TRAIN[,TEST] or "
+         "idx:DIR (MNIST-format files)";
 }
 
 DatasetSplits load_splits(const std::string& name, const std::string& data_dir,

@@ -84,11 +84,12 @@ DatasetSplits hold_out_tail(Dataset all, const std::string& what) {
 }  // namespace
 
 bool is_user_dataset(const std::string& name) {
-  return name.rfind("folder:", 0) == 0 || name.rfind("csv:", 0) == 0;
+  return name.rfind("folder:", 0) == 0 || name.rfind("csv:", 0) == 0 || name.rfind("idx:", 0) == 0;
 }
 
 DatasetSplits load_user_dataset(const std::string& name) {
   if (name.rfind("folder:", 0) == 0) return load_image_folders(name.substr(7));
+  if (name.rfind("idx:", 0) == 0) return load_idx_directory(name.substr(4));
   if (name.rfind("csv:", 0) == 0) {
     const std::string files = name.substr(4);
     const size_t comma = files.find(',');
@@ -96,7 +97,7 @@ DatasetSplits load_user_dataset(const std::string& name) {
                ? load_csv_dataset(files)
                : load_csv_dataset(files.substr(0, comma), files.substr(comma + 1));
   }
-  throw Error("'" + name + "' is not a folder: or csv: dataset");
+  throw Error("'" + name + "' is not a folder:, csv: or idx: dataset");
 }
 
 DatasetSplits load_image_folders(const std::string& dir_text) {

@@ -41,6 +41,10 @@ Recognizer::Recognizer(Sequential model, Normalization normalization, nlohmann::
     throw Error(name + ": reading needs a model of square grey images (input " + in.str() + ")");
   options_.classes = static_cast<int>(model_.output_shape().numel());
   options_.class_names = class_names_from_metadata(meta, options_.classes);
+  const auto reject =
+      std::find(options_.class_names.begin(), options_.class_names.end(), kRejectClassName);
+  if (reject != options_.class_names.end())
+    options_.reject_class = static_cast<int>(reject - options_.class_names.begin());
   options_.normalize.size = static_cast<int>(in[1]);
   options_.normalize.box = std::max(1, options_.normalize.size * 20 / 28);
   nlohmann::json layers = nlohmann::json::array();

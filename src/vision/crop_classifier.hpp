@@ -11,7 +11,10 @@ namespace inkstone::vision_detail {
 std::vector<float> classify_checked(const std::vector<Image>& inputs, const Classifier& classify,
                                     const ReaderOptions& options);
 
-// The reading of one row of probabilities.
+// The best probability of a class that is not the reject class.
+float digit_confidence(const float* probabilities, const ReaderOptions& options);
+
+// The reading of one row of probabilities (never the reject class).
 DigitReading reading_of(const float* probabilities, const ReaderOptions& options, PixelBox box,
                         Image input);
 

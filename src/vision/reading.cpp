@@ -30,9 +30,17 @@ std::vector<float> classify_checked(const std::vector<Image>& inputs, const Clas
   return p;
 }
 
+float digit_confidence(const float* p, const ReaderOptions& o) {
+  float best = 0;
+  for (int c = 0; c < o.classes; ++c)
+    if (c != o.reject_class) best = std::max(best, p[c]);
+  return best;
+}
+
 DigitReading reading_of(const float* p, const ReaderOptions& o, PixelBox box, Image input) {
-  std::vector<int> order(static_cast<size_t>(o.classes));
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int> order;
+  for (int c = 0; c < o.classes; ++c)
+    if (c != o.reject_class) order.push_back(c);
   // Highest probability first; ties keep the lower class first (as predicted_class does).
   std::stable_sort(order.begin(), order.end(), [p](int a, int b) { return p[a] > p[b]; });
   DigitReading d;
@@ -41,7 +49,7 @@ DigitReading reading_of(const float* p, const ReaderOptions& o, PixelBox box, Im
                 ? o.class_names[static_cast<size_t>(d.cls)]
                 : std::to_string(d.cls);
   d.confidence = p[d.cls];
-  for (int k = 0; k < std::min(o.top, o.classes); ++k)
+  for (int k = 0; k < std::min(o.top, static_cast<int>(order.size())); ++k)
     d.top.push_back({order[static_cast<size_t>(k)], p[order[static_cast<size_t>(k)]]});
   d.box = box;
   d.input = std::move(input);

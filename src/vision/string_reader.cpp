@@ -88,10 +88,9 @@ Piece make_piece(const Image& ink, const std::vector<int32_t>& lab, const Blob& 
   return p;
 }
 
-// Reads the string assuming a line height of H pixels.
-Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
-                         const std::vector<Component>& comps, double H, const Classifier& classify,
-                         const ReaderOptions& o) {
+// The blobs of a line of height H, left to right: components merged by horizontal overlap, short
+// ones joined to a neighbour, specks dropped.
+std::vector<Blob> find_blobs(const std::vector<Component>& comps, double H) {
   const int n = static_cast<int>(comps.size());
   std::vector<char> kept(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
@@ -154,60 +153,83 @@ Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
     }
     blobs.erase(blobs.begin() + static_cast<long>(i));
   }
+  return blobs;
+}
 
-  Reading out;
+// The candidate pieces of one blob: cut points (its edges and, for a wide blob, minima of its
+// column profile) and every admissible piece between two of them.
+struct BlobPieces {
+  std::vector<int> cuts;
+  std::vector<std::pair<int, int>> spans;  // piece s lies between cuts[first] and cuts[second]
+  std::vector<Piece> pieces;
+};
+
+BlobPieces pieces_of(const Image& ink, const std::vector<int32_t>& lab, const Blob& b, double H,
+                     const ReaderOptions& o) {
   const int min_piece = std::max(2, static_cast<int>(std::lround(0.15 * H)));
-  for (const Blob& b : blobs) {
-    const int bw = b.x1 - b.x0 + 1;
-    // Cut points: the blob's edges and, for a wide blob, minima of its column profile.
-    std::vector<int> cuts{b.x0, b.x1 + 1};
-    if (bw >= o.min_split_width * H && o.max_digits_per_blob > 1) {
-      std::vector<int> profile(static_cast<size_t>(bw), 0);
-      for (int y = b.y0; y <= b.y1; ++y)
-        for (int x = b.x0; x <= b.x1; ++x) {
-          const int32_t l =
-              lab[static_cast<size_t>(y) * static_cast<size_t>(ink.width) + static_cast<size_t>(x)];
-          if (l >= 0 && b.member[static_cast<size_t>(l)]) ++profile[static_cast<size_t>(x - b.x0)];
-        }
-      auto prof = [&](int x) {
-        return x < b.x0 || x > b.x1 ? 0 : profile[static_cast<size_t>(x - b.x0)];
-      };
-      std::vector<int> minima;
-      for (int x = b.x0 + min_piece; x <= b.x1 + 1 - min_piece; ++x) {
-        bool is_min = true;
-        for (int d = -2; d <= 2 && is_min; ++d)
-          if (d != 0 && prof(x + d) < prof(x)) is_min = false;
-        if (is_min) minima.push_back(x);
+  const int bw = b.x1 - b.x0 + 1;
+  BlobPieces bp;
+  std::vector<int>& cuts = bp.cuts;
+  cuts = {b.x0, b.x1 + 1};
+  if (bw >= o.min_split_width * H && o.max_digits_per_blob > 1) {
+    std::vector<int> profile(static_cast<size_t>(bw), 0);
+    for (int y = b.y0; y <= b.y1; ++y)
+      for (int x = b.x0; x <= b.x1; ++x) {
+        const int32_t l =
+            lab[static_cast<size_t>(y) * static_cast<size_t>(ink.width) + static_cast<size_t>(x)];
+        if (l >= 0 && b.member[static_cast<size_t>(l)]) ++profile[static_cast<size_t>(x - b.x0)];
       }
-      std::stable_sort(minima.begin(), minima.end(),
-                       [&](int a, int c) { return prof(a) < prof(c); });
-      const int spacing = std::max(2, static_cast<int>(std::lround(0.1 * H)));
-      for (int x : minima) {
-        if (cuts.size() >= 14) break;
-        bool far = true;
-        for (int c : cuts) far = far && std::abs(c - x) >= spacing;
-        if (far) cuts.push_back(x);
-      }
-      std::sort(cuts.begin(), cuts.end());
+    auto prof = [&](int x) {
+      return x < b.x0 || x > b.x1 ? 0 : profile[static_cast<size_t>(x - b.x0)];
+    };
+    std::vector<int> minima;
+    for (int x = b.x0 + min_piece; x <= b.x1 + 1 - min_piece; ++x) {
+      bool is_min = true;
+      for (int d = -2; d <= 2 && is_min; ++d)
+        if (d != 0 && prof(x + d) < prof(x)) is_min = false;
+      if (is_min) minima.push_back(x);
     }
-    const int m = static_cast<int>(cuts.size());
+    std::stable_sort(minima.begin(), minima.end(), [&](int a, int c) { return prof(a) < prof(c); });
+    const int spacing = std::max(2, static_cast<int>(std::lround(0.1 * H)));
+    for (int x : minima) {
+      if (cuts.size() >= 14) break;
+      bool far = true;
+      for (int c : cuts) far = far && std::abs(c - x) >= spacing;
+      if (far) cuts.push_back(x);
+    }
+    std::sort(cuts.begin(), cuts.end());
+  }
+  const int m = static_cast<int>(cuts.size());
+  const int max_w = static_cast<int>(std::floor(o.max_digit_width * H));
+  // Every admissible piece [cuts[i], cuts[j]).
+  for (int i = 0; i < m; ++i)
+    for (int j = i + 1; j < m; ++j) {
+      const int w = cuts[static_cast<size_t>(j)] - cuts[static_cast<size_t>(i)];
+      const bool whole = i == 0 && j == m - 1;
+      // The whole blob is a candidate unless it is too wide for one digit (and can be cut).
+      if (w > max_w && !(whole && m == 2)) continue;
+      if (!whole && w < min_piece) continue;
+      Piece p = make_piece(ink, lab, b, cuts[static_cast<size_t>(i)], cuts[static_cast<size_t>(j)],
+                           o.normalize);
+      if (!p.ok || (!whole && p.box.height < o.min_piece_height * H)) continue;
+      bp.spans.push_back({i, j});
+      bp.pieces.push_back(std::move(p));
+    }
+  return bp;
+}
+
+// Reads the string assuming a line height of H pixels.
+Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
+                         const std::vector<Component>& comps, double H, const Classifier& classify,
+                         const ReaderOptions& o) {
+  Reading out;
+  for (const Blob& b : find_blobs(comps, H)) {
+    const int bw = b.x1 - b.x0 + 1;
     const int max_w = static_cast<int>(std::floor(o.max_digit_width * H));
-    // Every admissible piece [cuts[i], cuts[j]).
-    std::vector<std::pair<int, int>> spans;
-    std::vector<Piece> pieces;
-    for (int i = 0; i < m; ++i)
-      for (int j = i + 1; j < m; ++j) {
-        const int w = cuts[static_cast<size_t>(j)] - cuts[static_cast<size_t>(i)];
-        const bool whole = i == 0 && j == m - 1;
-        // The whole blob is a candidate unless it is too wide for one digit (and can be cut).
-        if (w > max_w && !(whole && m == 2)) continue;
-        if (!whole && w < min_piece) continue;
-        Piece p = make_piece(ink, lab, b, cuts[static_cast<size_t>(i)],
-                             cuts[static_cast<size_t>(j)], o.normalize);
-        if (!p.ok || (!whole && p.box.height < o.min_piece_height * H)) continue;
-        spans.push_back({i, j});
-        pieces.push_back(std::move(p));
-      }
+    const BlobPieces bp = pieces_of(ink, lab, b, H, o);
+    const std::vector<std::pair<int, int>>& spans = bp.spans;
+    const std::vector<Piece>& pieces = bp.pieces;
+    const int m = static_cast<int>(bp.cuts.size());
     if (pieces.empty()) continue;
     std::vector<Image> inputs;
     for (const Piece& p : pieces) inputs.push_back(p.input);
@@ -215,15 +237,14 @@ Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
     std::vector<double> score(pieces.size());
     for (size_t s = 0; s < pieces.size(); ++s) {
       const float* p = probs.data() + s * static_cast<size_t>(o.classes);
-      score[s] = std::log(std::max(1e-9f, *std::max_element(p, p + o.classes))) + o.split_bonus;
+      score[s] = std::log(std::max(1e-9f, vision_detail::digit_confidence(p, o))) + o.split_bonus;
     }
     // A blob narrow enough to be one digit, and read as one with confidence, stays whole: a
     // classifier is often just as sure of the halves of a digit.
     std::vector<size_t> chosen;
     for (size_t s = 0; s < spans.size(); ++s)
       if (spans[s].first == 0 && spans[s].second == m - 1 && bw <= max_w &&
-          *std::max_element(probs.data() + s * static_cast<size_t>(o.classes),
-                            probs.data() + (s + 1) * static_cast<size_t>(o.classes)) >=
+          vision_detail::digit_confidence(probs.data() + s * static_cast<size_t>(o.classes), o) >=
               o.keep_whole_confidence)
         chosen.push_back(s);
     // best[j][k]: the best score of cutting [cuts[0], cuts[j]) into k pieces.
@@ -278,28 +299,65 @@ Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
   return out;
 }
 
-}  // namespace
+// A page's ink without ruled lines, its components, and a first estimate of the line height.
+struct Page {
+  Image ink;
+  std::vector<int32_t> lab;
+  std::vector<Component> comps;
+  double H = 1;
+};
 
-Reading read_digit_string(const Image& image, const Classifier& classify, const ReaderOptions& o) {
+Page prepare_page(const Image& image, const ReaderOptions& o) {
   if (int64_t{image.width} * image.height > o.max_pixels)
     throw Error("the image is too large to read (" + std::to_string(image.width) + "x" +
                 std::to_string(image.height) + ")");
-  Image ink = extract_ink(image, o.normalize);
-  remove_horizontal_lines(ink, std::max(40, ink.width / 2));
-  std::vector<int32_t> lab;
-  const std::vector<Component> comps = connected_components(ink, &lab);
-  if (comps.empty()) throw Error("the image has no ink");
-
+  Page page;
+  page.ink = extract_ink(image, o.normalize);
+  remove_horizontal_lines(page.ink, std::max(40, page.ink.width / 2));
+  page.comps = connected_components(page.ink, &page.lab);
+  if (page.comps.empty()) throw Error("the image has no ink");
   // Line height: the median height of the components holding at least a fifth of the ink of
   // the largest one.
   int64_t max_area = 0;
-  for (const Component& c : comps) max_area = std::max(max_area, c.area);
+  for (const Component& c : page.comps) max_area = std::max(max_area, c.area);
   std::vector<int> heights;
-  for (const Component& c : comps)
+  for (const Component& c : page.comps)
     if (5 * c.area >= max_area) heights.push_back(c.box.height);
   std::nth_element(heights.begin(), heights.begin() + static_cast<long>(heights.size() / 2),
                    heights.end());
-  const double H0 = std::max(1, heights[heights.size() / 2]);
+  page.H = std::max(1, heights[heights.size() / 2]);
+  return page;
+}
+
+}  // namespace
+
+std::vector<StringPiece> digit_string_pieces(const Image& image, const ReaderOptions& o,
+                                             double line_height) {
+  const Page page = prepare_page(image, o);
+  const double H = line_height > 0 ? line_height : page.H;
+  std::vector<StringPiece> out;
+  for (const Blob& b : find_blobs(page.comps, H)) {
+    BlobPieces bp = pieces_of(page.ink, page.lab, b, H, o);
+    const int m = static_cast<int>(bp.cuts.size());
+    for (size_t s = 0; s < bp.pieces.size(); ++s) {
+      StringPiece sp;
+      sp.x0 = bp.cuts[static_cast<size_t>(bp.spans[s].first)];
+      sp.x1 = bp.cuts[static_cast<size_t>(bp.spans[s].second)];
+      sp.whole_blob = bp.spans[s].first == 0 && bp.spans[s].second == m - 1;
+      sp.box = bp.pieces[s].box;
+      sp.input = std::move(bp.pieces[s].input);
+      out.push_back(std::move(sp));
+    }
+  }
+  return out;
+}
+
+Reading read_digit_string(const Image& image, const Classifier& classify, const ReaderOptions& o) {
+  const Page page = prepare_page(image, o);
+  const Image& ink = page.ink;
+  const std::vector<int32_t>& lab = page.lab;
+  const std::vector<Component>& comps = page.comps;
+  const double H0 = page.H;
   Reading out = segment_and_read(ink, lab, comps, H0, classify, o);
   // Blobs of touching digits are taller than one digit (each sits at its own height), so the
   // first estimate can be high: measure again on the digits found, and read again if it moved.

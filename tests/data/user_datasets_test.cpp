@@ -10,6 +10,7 @@
 #include <string>
 
 #include "data_test_util.hpp"
+#include "inkstone/data/idx.hpp"
 #include "inkstone/data/image.hpp"
 #include "inkstone/data/registry.hpp"
 
@@ -118,6 +119,41 @@ TEST(CsvDataset, MalformedRowsNameTheLine) {
   EXPECT_HAS(write("1,0,x,0,0\n"), "'x' is not a whole number");
   EXPECT_HAS(write(""), "no image rows");
   EXPECT_HAS(error_of([&] { load_csv_dataset(t / "missing.csv"); }), "cannot open");
+}
+
+TEST(IdxDirectory, MnistFormatFilesWithClassNames) {
+  TempDir t;
+  // Three 4x4 images per split; labels 0, 2, 1 and 2, 2, 0.
+  std::vector<uint8_t> pixels(3 * 16);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i);
+  write_idx_images(t / "train-images-idx3-ubyte", pixels.data(), 3, 4, 4);
+  write_idx_labels(t / "train-labels-idx1-ubyte", std::vector<uint8_t>{0, 2, 1});
+  write_idx_images(t / "t10k-images-idx3-ubyte", pixels.data(), 3, 4, 4);
+  write_idx_labels(t / "t10k-labels-idx1-ubyte", std::vector<uint8_t>{2, 2, 0});
+  const DatasetSplits numbered = load_user_dataset("idx:" + t.path());
+  EXPECT_EQ(numbered.train.num_classes, 3);  // no classes.txt: 0..max label, by number
+  EXPECT_EQ(numbered.train.class_names, (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_EQ(numbered.test.labels, (std::vector<int32_t>{2, 2, 0}));
+  EXPECT_EQ(numbered.train.image(1)[0], 16);
+
+  std::ofstream(t / "classes.txt") << "zero\none\ntwo\nnone\n";
+  DataOptions no_download;
+  no_download.allow_download = false;
+  const DatasetSplits named = load_dataset("idx:" + t.path(), no_download);
+  EXPECT_EQ(named.train.num_classes, 4);
+  EXPECT_EQ(named.train.class_names.back(), "none");
+  EXPECT_EQ(named.test.size(), 3);
+
+  std::ofstream(t / "classes.txt") << "zero\n\ntwo\n";
+  EXPECT_HAS(error_of([&] { load_user_dataset("idx:" + t.path()); }), "line 2 is empty");
+  std::ofstream(t / "classes.txt") << "a\nb\n";  // label 2 is out of range
+  EXPECT_HAS(error_of([&] { load_user_dataset("idx:" + t.path()); }), "out of range");
+  std::filesystem::remove(t / "classes.txt");
+  std::filesystem::remove(t / "t10k-labels-idx1-ubyte");
+  EXPECT_HAS(error_of([&] { load_user_dataset("idx:" + t.path()); }),
+             "missing t10k-labels-idx1-ubyte");
+  EXPECT_HAS(error_of([&] { load_user_dataset("idx:" + t.path() + "/nowhere"); }),
+             "not a directory");
 }
 
 }  // namespace

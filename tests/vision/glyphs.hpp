@@ -48,6 +48,24 @@ inline Image draw_string(const std::string& digits, int gap, int margin = 30) {
   return img;
 }
 
+// Joins each glyph of a draw_string image to the next with a 2-pixel ligature in font row 3,
+// from the last ink of one glyph in that row to the first ink of the next (a pen that never left
+// the paper), so the whole string is one blob. The ligatures are shorter than the readers'
+// ruled lines (half the image width), so line removal leaves them.
+inline void join_with_ligatures(Image& img, const std::string& digits, int gap, int margin = 30) {
+  const int pitch = 5 * kScale + gap, row = 3;
+  for (size_t i = 0; i + 1 < digits.size(); ++i) {
+    const std::string left = kFont[digits[i] - '0'][row], right = kFont[digits[i + 1] - '0'][row];
+    const int from =
+        margin + static_cast<int>(i) * pitch + static_cast<int>(left.rfind('1')) * kScale;
+    const int to =
+        margin + static_cast<int>(i + 1) * pitch + static_cast<int>(right.find('1')) * kScale;
+    for (int x = from; x <= to + kScale - 1; ++x)
+      for (int y = margin + row * kScale + 3; y < margin + row * kScale + 5; ++y)
+        *img.at(x, y) = 30;
+  }
+}
+
 // The classifier: softmax over classes of -distance / 8, distance = sum |input - template| / 255.
 class TemplateClassifier {
  public:

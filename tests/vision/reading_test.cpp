@@ -44,23 +44,65 @@ TEST(ReadDigitString, LightInkOnDarkReadsTheSame) {
   EXPECT_EQ(read_digit_string(img, stand_in()).text, "9876");
 }
 
+// The connected components the string reader sees: the ink without ruled lines.
+size_t blobs_after_line_removal(const Image& img) {
+  Image ink = extract_ink(img);
+  remove_horizontal_lines(ink, std::max(40, ink.width / 2));
+  return connected_components(ink).size();
+}
+
 TEST(ReadDigitString, TouchingDigitsAreSplitByClassifierConfidence) {
-  // Glyph cells one font pixel apart, joined by a 2-pixel ligature at mid-height (a pen that
-  // never left the paper): every pair is one connected blob.
+  // Glyph cells one font pixel apart, joined by short ligatures (a pen that never left the
+  // paper): one connected blob, also after the reader's ruled-line removal.
   const std::string digits = "5038";
   Image img = draw_string(digits, kScale);
-  const int margin = 30;
-  // Every glyph here has ink in columns 1-3 of its bottom row: the ligature joins the last of
-  // one digit to the first of the next, 2 pixels thick.
-  for (int i = 0; i + 1 < 4; ++i) {
-    const int x0 = margin + i * 6 * kScale + 4 * kScale - 1;
-    const int x1 = margin + (i + 1) * 6 * kScale + kScale;
-    for (int x = x0; x <= x1; ++x)
-      for (int y = margin + 52; y < margin + 54; ++y) *img.at(x, y) = 30;
-  }
-  EXPECT_EQ(connected_components(extract_ink(img)).size(), 1u);  // one blob
+  test_glyphs::join_with_ligatures(img, digits, kScale);
+  ASSERT_EQ(blobs_after_line_removal(img), 1u);
   const Reading r = read_digit_string(img, stand_in());
   EXPECT_EQ(r.text, digits);
+}
+
+// A stand-in that is fooled by two joined digits (ink wider than tall in the 28x28 input): it
+// reads them as an 8 with 99% — or, given a reject class (11 outputs), as "none" with 99%.
+Classifier fooled_by_pairs(bool with_reject) {
+  return [with_reject](const std::vector<Image>& in) {
+    static const test_glyphs::TemplateClassifier t;
+    const std::vector<float> p = t(in);
+    std::vector<float> out;
+    for (size_t i = 0; i < in.size(); ++i) {
+      int x0 = 28, x1 = -1, y0 = 28, y1 = -1;
+      for (int y = 0; y < 28; ++y)
+        for (int x = 0; x < 28; ++x)
+          if (*in[i].at(x, y) > 64) {
+            x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+          }
+      const bool pair = x1 - x0 > y1 - y0;
+      for (int c = 0; c < 10; ++c)
+        out.push_back(pair ? (!with_reject && c == 8 ? 0.99f : 0.001f) : p[i * 10 + c]);
+      if (with_reject) out.push_back(pair ? 0.99f : 0.0f);
+    }
+    return out;
+  };
+}
+
+TEST(ReadDigitString, RejectClassMakesTheReaderSplitAJoinedPair) {
+  // A 1 and a 7 overlapping by one font pixel, joined by a ligature: one blob narrow enough to
+  // be one digit.
+  Image img = draw_string("17", -kScale);
+  test_glyphs::join_with_ligatures(img, "17", -kScale);
+  ASSERT_EQ(blobs_after_line_removal(img), 1u);
+  // Without a reject class, the confident wrong reading of the whole blob is kept.
+  EXPECT_EQ(read_digit_string(img, fooled_by_pairs(false)).text, "8");
+  ReaderOptions o;
+  o.classes = 11;
+  o.reject_class = 10;
+  o.class_names = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", kRejectClassName};
+  const Reading r = read_digit_string(img, fooled_by_pairs(true), o);
+  EXPECT_EQ(r.text, "17");
+  for (const DigitReading& d : r.digits) {
+    EXPECT_NE(d.cls, 10);
+    for (const auto& [cls, prob] : d.top) EXPECT_NE(cls, 10);
+  }
 }
 
 TEST(ReadDigitString, BrokenDigitPiecesAreMergedAndSpecksIgnored) {

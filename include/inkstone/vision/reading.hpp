@@ -35,10 +35,17 @@ struct Reading {
   double min_confidence() const;
 };
 
+// The name of a reject class: a classifier trained to say "not one digit" (two touching digits,
+// a fragment of one) gives the reader a way to score wrong cuts as wrong.
+inline constexpr const char* kRejectClassName = "none";
+
 struct ReaderOptions {
   std::vector<std::string> class_names;  // the name of each class; its number when missing
   int classes = 10;                      // length of each classifier output row
-  int top = 3;                           // classes kept in DigitReading::top
+  // The classifier's reject class (kRejectClassName), or -1. It is never read as a digit: a
+  // piece's confidence is its best other class's probability.
+  int reject_class = -1;
+  int top = 3;  // classes kept in DigitReading::top
   // How the page's ink is found and crops become model inputs; readers use hysteresis (ink
   // down to half of Otsu's threshold when it touches stronger ink) to keep faint strokes.
   MnistStyleOptions normalize{20, 28, true, 0.5};
@@ -67,6 +74,19 @@ struct ReaderOptions {
 // Reads a digit string written on one line. Throws Error when the image holds no ink.
 Reading read_digit_string(const Image& image, const Classifier& classify,
                           const ReaderOptions& options = {});
+
+// A candidate piece of a digit string: the ink of one blob between columns [x0, x1).
+struct StringPiece {
+  int x0 = 0, x1 = 0;
+  bool whole_blob = false;  // the piece is a whole blob (no cut)
+  PixelBox box;             // its ink
+  Image input;              // the 28x28 model input it makes
+};
+// Every candidate piece read_digit_string classifies on an image, for a line height of
+// line_height pixels (0: estimated from the image as the reader does first). Training data for
+// a classifier with a reject class (`inkstone synth pieces`). Throws Error as the reader does.
+std::vector<StringPiece> digit_string_pieces(const Image& image, const ReaderOptions& options = {},
+                                             double line_height = 0);
 
 // Reads a form of printed boxes (one row or a grid): finds the boxes' lines, removes them and
 // reads one digit per cell, reporting cells without ink as empty. Throws Error when no boxes
