@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # docs/finetuning.md, cross-dataset transfer. A seed-cnn trained on MNIST digits is reused for
 # Fashion-MNIST (clothes) with 10 / 100 / 1000 / 6000 (all) training images per class, three ways:
-# frozen features + a new 10-class head (Adam 1e-3), full fine-tuning with a new head (Adam 1e-3,
-# the pretrained layers at 0.1x), and the same network from scratch (Adam 1e-3). Every run takes
+# convolutional layers frozen, the dense layers and a new 10-class head trained (Adam 1e-3); full
+# fine-tuning with a new head (Adam 1e-3, the pretrained layers at 0.1x); and the same network
+# from scratch (Adam 1e-3). Every run takes
 # about the same number of steps (--steps, batch 64; at least 2 epochs). Accuracy on the
 # Fashion-MNIST test set, and forgetting: the base model's own MNIST head put back on the adapted
 # features (`eval BASE --weights-from TUNED`), on the MNIST test set. Prints a Markdown table.
@@ -53,7 +54,7 @@ for n in $sizes; do
     --save "$out/full$n.inks" "${common[@]}" > "$out/full$n.json"
   "$inkstone" train --model seed-cnn --save "$out/scratch$n.inks" "${common[@]}" \
     > "$out/scratch$n.json"
-  for run in "frozen:frozen features + new head" "full:full fine-tuning, new head" \
+  for run in "frozen:conv layers frozen, dense layers + new head trained" "full:full fine-tuning, new head" \
              "scratch:from scratch"; do
     key=${run%%:*} label=${run#*:}
     if [ "$key" = scratch ]; then forget="–"; else forget="$(mnist_with_head_of_base "$out/$key$n.inks")%"; fi

@@ -1,5 +1,6 @@
 // inkstone synth pieces: the candidate pieces the string reader classifies, cut from synthetic
 // digit strings and labelled "0".."9" or "none" (vision/piece_dataset.hpp), as an idx: dataset.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include "cli/helpers.hpp"
 #include "data/file_util.hpp"
 #include "inkstone/data/idx.hpp"
+#include "inkstone/tensor/error.hpp"
 #include "inkstone/vision/piece_dataset.hpp"
 
 namespace inkstone::cli {
@@ -42,11 +44,17 @@ int64_t count_of(const Dataset& d, int cls) {
 void run_pieces(const PiecesOptions& o) {
   detail::make_dirs(o.out_dir);
   const DatasetSplits data = load_splits(o.dataset, o.data_dir, !o.no_download);
-  Rng rng(o.seed);
-  const Dataset train = make_piece_dataset(data.train, o.pieces, rng);
+  // One generator per split, so the test split does not depend on the train split's options.
+  Rng train_rng(o.seed), test_rng(o.seed + 0x9E3779B97F4A7C15ull);
+  const Dataset train = make_piece_dataset(data.train, o.pieces, train_rng);
   PieceDatasetOptions test_options = o.pieces;
   test_options.strings = o.test_strings > 0 ? o.test_strings : std::max(1, o.pieces.strings / 6);
-  const Dataset test = make_piece_dataset(data.test, test_options, rng);
+  const Dataset test = make_piece_dataset(data.test, test_options, test_rng);
+  for (const Dataset* d : {&train, &test})
+    if (d->size() == count_of(*d, kPieceNone))
+      throw Error("synth pieces: no digit pieces were found in the " +
+                  std::string(d == &train ? "train" : "test") +
+                  " strings (are the digits 28x28 images of ink?)");
   write_split(o.out_dir, "train", train);
   write_split(o.out_dir, "t10k", test);
   std::string classes;

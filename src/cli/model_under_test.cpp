@@ -90,8 +90,8 @@ Reading read_file(const std::string& path, bool boxes, const Classifier& classif
 
 void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
   const ReaderOptions d;
-  t = {d.split_bonus, d.keep_whole_confidence, d.max_digit_width, d.width_sd,
-       d.normalize.low_fraction};
+  t = {d.split_bonus, d.keep_whole_confidence,  d.max_digit_width,
+       d.width_sd,    d.normalize.low_fraction, d.min_piece_width};
   cmd.add_option("--split-bonus", t.split_bonus,
                  "Touching digits: added to each piece's log-confidence when choosing cuts "
                  "(higher splits more readily)")
@@ -110,6 +110,11 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
                  "many digits a blob holds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd.add_option("--min-piece-width", t.min_piece_width,
+                 "Touching digits: no piece cut from a blob is narrower than this many line "
+                 "heights")
+      ->check(CLI::Range(0.01, 1.0))
+      ->capture_default_str();
   cmd.add_option("--hysteresis", t.low_fraction,
                  "Ink: pixels down to this fraction of Otsu's threshold count when they touch "
                  "stronger ink (1: one threshold)")
@@ -123,6 +128,7 @@ void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& o) {
   o.max_digit_width = t.max_digit_width;
   o.width_sd = t.width_sd;
   o.normalize.low_fraction = t.low_fraction;
+  o.min_piece_width = t.min_piece_width;
 }
 
 }  // namespace inkstone::cli

@@ -59,6 +59,7 @@ struct ReaderTuning {
   double split_bonus = 0, keep_whole = 0.9, max_digit_width = 1.4;
   double width_sd = 0.22;
   double low_fraction = 0.5;
+  double min_piece_width = 0.15;
 };
 void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t);
 void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& options);

@@ -1,4 +1,5 @@
 // idx:DIR — a dataset in MNIST's own file format, as `inkstone synth pieces` writes it.
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -40,17 +41,19 @@ DatasetSplits load_idx_directory(const std::string& dir) {
       throw Error(classes_path + ": " + std::to_string(names.size()) +
                   " class names (2 to 256 expected)");
   } else {
-    int top = 0;  // classes 0..max label, named by number
-    for (uint8_t l : read_idx_labels(idx_file(dir, "train-labels-idx1-ubyte")))
-      top = std::max(top, static_cast<int>(l));
+    int top = 0;  // classes 0..max label of either split, named by number
+    for (const char* labels : {"train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"})
+      for (uint8_t l : read_idx_labels(idx_file(dir, labels))) top = std::max(top, int{l});
     for (int c = 0; c <= top; ++c) names.push_back(std::to_string(c));
   }
+  // Every file is looked for before any is read, in this order (the first missing one is named).
+  const std::string train_images = idx_file(dir, "train-images-idx3-ubyte");
+  const std::string train_labels = idx_file(dir, "train-labels-idx1-ubyte");
+  const std::string test_images = idx_file(dir, "t10k-images-idx3-ubyte");
+  const std::string test_labels = idx_file(dir, "t10k-labels-idx1-ubyte");
   DatasetSplits s;
-  s.train =
-      load_idx_dataset(idx_file(dir, "train-images-idx3-ubyte"),
-                       idx_file(dir, "train-labels-idx1-ubyte"), "idx:" + dir + "/train", names);
-  s.test = load_idx_dataset(idx_file(dir, "t10k-images-idx3-ubyte"),
-                            idx_file(dir, "t10k-labels-idx1-ubyte"), "idx:" + dir + "/test", names);
+  s.train = load_idx_dataset(train_images, train_labels, "idx:" + dir + "/train", names);
+  s.test = load_idx_dataset(test_images, test_labels, "idx:" + dir + "/test", names);
   s.note = "IDX files in " + dir;
   return s;
 }

@@ -166,7 +166,7 @@ struct BlobPieces {
 
 BlobPieces pieces_of(const Image& ink, const std::vector<int32_t>& lab, const Blob& b, double H,
                      const ReaderOptions& o) {
-  const int min_piece = std::max(2, static_cast<int>(std::lround(0.15 * H)));
+  const int min_piece = std::max(2, static_cast<int>(std::lround(o.min_piece_width * H)));
   const int bw = b.x1 - b.x0 + 1;
   BlobPieces bp;
   std::vector<int>& cuts = bp.cuts;

@@ -58,6 +58,8 @@ struct ReaderOptions {
   // A piece cut from a blob must be at least this many line heights tall (digits are as tall as
   // the line; the half of a digit a wrong cut makes often is not).
   double min_piece_height = 0.6;
+  // ... and at least this many line heights wide (a thin 1 is narrow; so is a sliver of a digit).
+  double min_piece_width = 0.15;
   // A blob no wider than max_digit_width line heights that the classifier reads as one digit
   // with at least this confidence is not split.
   double keep_whole_confidence = 0.9;
