@@ -12,7 +12,9 @@
 //      wider than max_digit_width * H or shorter than min_piece_height * H. A blob no wider
 //      than max_digit_width * H that the classifier reads as one digit with
 //      keep_whole_confidence stays whole. The line height is measured again on the digits
-//      found, and the string read again if it moved.
+//      found, and the string read again if it moved. With a reject class (a classifier trained
+//      to say "none" for what is not one digit), a piece's score is its best digit's
+//      probability, and a blob shorter than a digit read as "none" is dropped as a fragment.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -291,6 +293,12 @@ Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
       j = spans[static_cast<size_t>(s)].first;
     }
     std::reverse(chosen.begin(), chosen.end());
+    // A blob shorter than a digit that the classifier's reject class calls "not a digit" is a
+    // fragment (a stroke the pen broke off, a blot): no digit.
+    if (o.reject_class >= 0 && chosen.size() == 1 && b.y1 - b.y0 + 1 < o.fragment_height * H &&
+        probs[chosen[0] * static_cast<size_t>(o.classes) + static_cast<size_t>(o.reject_class)] >
+            0.5f)
+      continue;
     for (size_t s : chosen)
       out.digits.push_back(vision_detail::reading_of(
           probs.data() + s * static_cast<size_t>(o.classes), o, pieces[s].box, pieces[s].input));

@@ -105,6 +105,40 @@ TEST(ReadDigitString, RejectClassMakesTheReaderSplitAJoinedPair) {
   }
 }
 
+TEST(ReadDigitString, RejectClassDropsShortFragmentsOnly) {
+  // "47" and, well apart, a bar: half a digit tall (a stroke the pen broke off) or full height.
+  // The stand-in reads anything narrow (a bar) as "none".
+  const auto reader = [](int bar_height) {
+    Image img = draw_string("47", 20, 30);
+    const int x = img.width - 25;
+    for (int y = 30 + 56 - bar_height; y < 30 + 56; ++y)
+      for (int dx = 0; dx < 6; ++dx) *img.at(x + dx, y) = 30;
+    ReaderOptions o;
+    o.classes = 11;
+    o.reject_class = 10;
+    const Classifier bars_are_none = [](const std::vector<Image>& in) {
+      static const test_glyphs::TemplateClassifier t;
+      const std::vector<float> p = t(in);
+      std::vector<float> out;
+      for (size_t i = 0; i < in.size(); ++i) {
+        int x0 = 28, x1 = -1;
+        for (int y = 0; y < 28; ++y)
+          for (int x = 0; x < 28; ++x)
+            if (*in[i].at(x, y) > 64) x0 = std::min(x0, x), x1 = std::max(x1, x);
+        const bool bar = x1 - x0 < 10;
+        for (int c = 0; c < 10; ++c) out.push_back(bar ? 0.01f : p[i * 10 + c]);
+        out.push_back(bar ? 0.9f : 0.0f);
+      }
+      return out;
+    };
+    return read_digit_string(img, bars_are_none, o);
+  };
+  EXPECT_EQ(reader(30).text, "47");  // 30 of 56 pixels: a fragment, dropped
+  const Reading tall = reader(56);   // as tall as the digits: kept, read as its best digit
+  EXPECT_EQ(tall.digits.size(), 3u);
+  EXPECT_LT(tall.digits.back().confidence, 0.05f);
+}
+
 TEST(ReadDigitString, BrokenDigitPiecesAreMergedAndSpecksIgnored) {
   Image img = draw_string("57", 20);
   // Break the 5 between its bar and its body (a pen lifted), and add paper specks.

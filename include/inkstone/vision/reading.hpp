@@ -45,6 +45,9 @@ struct ReaderOptions {
   // The classifier's reject class (kRejectClassName), or -1. It is never read as a digit: a
   // piece's confidence is its best other class's probability.
   int reject_class = -1;
+  // With a reject class: a blob shorter than fragment_height line heights read as "none" is
+  // dropped as a fragment.
+  double fragment_height = 0.75;
   int top = 3;  // classes kept in DigitReading::top
   // How the page's ink is found and crops become model inputs; readers use hysteresis (ink
   // down to half of Otsu's threshold when it touches stronger ink) to keep faint strokes.
