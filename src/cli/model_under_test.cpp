@@ -91,7 +91,8 @@ Reading read_file(const std::string& path, bool boxes, const Classifier& classif
 void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
   const ReaderOptions d;
   t = {d.split_bonus, d.keep_whole_confidence,  d.max_digit_width,
-       d.width_sd,    d.normalize.low_fraction, d.min_piece_width};
+       d.width_sd,    d.normalize.low_fraction, d.min_piece_width,
+       d.bent_cuts};
   cmd.add_option("--split-bonus", t.split_bonus,
                  "Touching digits: added to each piece's log-confidence when choosing cuts "
                  "(higher splits more readily)")
@@ -115,6 +116,11 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
                  "heights")
       ->check(CLI::Range(0.01, 1.0))
       ->capture_default_str();
+  cmd.add_option("--bent-cuts", t.bent_cuts,
+                 "Touching digits: bent cuts (paths that pass around leaning strokes) tried per "
+                 "blob besides the straight ones (0: straight cuts only)")
+      ->check(CLI::Range(0, 32))
+      ->capture_default_str();
   cmd.add_option("--hysteresis", t.low_fraction,
                  "Ink: pixels down to this fraction of Otsu's threshold count when they touch "
                  "stronger ink (1: one threshold)")
@@ -129,6 +135,7 @@ void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& o) {
   o.width_sd = t.width_sd;
   o.normalize.low_fraction = t.low_fraction;
   o.min_piece_width = t.min_piece_width;
+  o.bent_cuts = t.bent_cuts;
 }
 
 }  // namespace inkstone::cli

@@ -53,13 +53,31 @@ int overlap(int a0, int a1, int b0, int b1) {
   return std::min(a1, b1) - std::max(a0, b0) + 1;
 }
 
-// The ink of a blob between columns [c0, c1), without the small fragments a straight cut
-// leaves of a neighbour, normalized to a model input. ok = false when nothing is left.
-Piece make_piece(const Image& ink, const std::vector<int32_t>& lab, const Blob& b, int c0, int c1,
-                 const MnistStyleOptions& norm) {
+// A cut through a blob from its top row to its bottom row: in row b.y0 + r, the columns left
+// of x[r] lie on its left. A blob's edges are straight cuts.
+struct Cut {
+  std::vector<int> x;
+  double mean() const {
+    return std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
+  }
+};
+
+Cut straight_cut(const Blob& b, int x) {
+  return Cut{std::vector<int>(static_cast<size_t>(b.y1 - b.y0 + 1), x)};
+}
+
+// The ink of a blob between two cuts, without the small fragments a cut leaves of a
+// neighbour, normalized to a model input. ok = false when nothing is left.
+Piece make_piece(const Image& ink, const std::vector<int32_t>& lab, const Blob& b, const Cut& left,
+                 const Cut& right, const MnistStyleOptions& norm) {
   Piece p;
+  const int c0 = *std::min_element(left.x.begin(), left.x.end());
+  const int c1 = *std::max_element(right.x.begin(), right.x.end());
+  if (c1 <= c0) return p;
   const PixelBox area{c0, b.y0, c1 - c0, b.y1 - b.y0 + 1};
   Image crop = crop_ink(ink, area, [&](int x, int y) {
+    const size_t r = static_cast<size_t>(y - b.y0);
+    if (x < left.x[r] || x >= right.x[r]) return false;
     const int32_t l =
         lab[static_cast<size_t>(y) * static_cast<size_t>(ink.width) + static_cast<size_t>(x)];
     return l >= 0 && b.member[static_cast<size_t>(l)];
@@ -158,10 +176,62 @@ std::vector<Blob> find_blobs(const std::vector<Component>& comps, double H) {
   return blobs;
 }
 
-// The candidate pieces of one blob: cut points (its edges and, for a wide blob, minima of its
-// column profile) and every admissible piece between two of them.
+// The cheapest cut through a blob near column `start`: a path from the top row to the bottom
+// one that moves at most one column per row and stays within `band` columns of start. Its cost
+// is the number of rows where it separates two ink pixels of the blob (it cuts a stroke), plus
+// small penalties for bending (0.05 per step sideways) and for straying from start (0.01 per
+// column per row), so that among equally clean cuts the straightest wins. Dynamic programming
+// over rows: cost[r][c] = here(r, c) + min over |c - c'| <= 1 of cost[r - 1][c'] + bend.
+std::pair<Cut, double> cheapest_cut(const Image& ink, const std::vector<int32_t>& lab,
+                                    const Blob& b, int start, int band) {
+  const int lo = std::max(b.x0 + 1, start - band), hi = std::min(b.x1, start + band);
+  const int rows = b.y1 - b.y0 + 1, cols = hi - lo + 1;
+  auto on = [&](int x, int y) {
+    if (x < b.x0 || x > b.x1) return false;
+    const int32_t l =
+        lab[static_cast<size_t>(y) * static_cast<size_t>(ink.width) + static_cast<size_t>(x)];
+    return l >= 0 && b.member[static_cast<size_t>(l)] != 0;
+  };
+  auto here = [&](int r, int c) {
+    const int x = lo + c, y = b.y0 + r;
+    return (on(x - 1, y) && on(x, y) ? 1.0 : 0.0) + 0.01 * std::abs(x - start);
+  };
+  std::vector<double> cost(static_cast<size_t>(rows) * static_cast<size_t>(cols));
+  std::vector<int8_t> step(cost.size(), 0);
+  auto at = [&](int r, int c) {
+    return static_cast<size_t>(r) * static_cast<size_t>(cols) + static_cast<size_t>(c);
+  };
+  for (int c = 0; c < cols; ++c) cost[at(0, c)] = here(0, c);
+  for (int r = 1; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      double best = cost[at(r - 1, c)];
+      int8_t from = 0;
+      for (int d : {-1, 1})
+        if (c + d >= 0 && c + d < cols && cost[at(r - 1, c + d)] + 0.05 < best) {
+          best = cost[at(r - 1, c + d)] + 0.05;
+          from = static_cast<int8_t>(d);
+        }
+      cost[at(r, c)] = best + here(r, c);
+      step[at(r, c)] = from;
+    }
+  int c = 0;
+  for (int k = 1; k < cols; ++k)
+    if (cost[at(rows - 1, k)] < cost[at(rows - 1, c)]) c = k;
+  const double total = cost[at(rows - 1, c)];
+  Cut cut;
+  cut.x.resize(static_cast<size_t>(rows));
+  for (int r = rows - 1; r >= 0; --r) {
+    cut.x[static_cast<size_t>(r)] = lo + c;
+    c += step[at(r, c)];
+  }
+  return {std::move(cut), total};
+}
+
+// The candidate pieces of one blob: cuts (its edges and, for a wide blob, the cheapest paths
+// through the ink near minima of its column profile and near regularly spaced columns) and
+// every admissible piece between two of them.
 struct BlobPieces {
-  std::vector<int> cuts;
+  std::vector<Cut> cuts;
   std::vector<std::pair<int, int>> spans;  // piece s lies between cuts[first] and cuts[second]
   std::vector<Piece> pieces;
 };
@@ -171,8 +241,8 @@ BlobPieces pieces_of(const Image& ink, const std::vector<int32_t>& lab, const Bl
   const int min_piece = std::max(2, static_cast<int>(std::lround(o.min_piece_width * H)));
   const int bw = b.x1 - b.x0 + 1;
   BlobPieces bp;
-  std::vector<int>& cuts = bp.cuts;
-  cuts = {b.x0, b.x1 + 1};
+  std::vector<Cut>& cuts = bp.cuts;
+  cuts = {straight_cut(b, b.x0), straight_cut(b, b.x1 + 1)};
   if (bw >= o.min_split_width * H && o.max_digits_per_blob > 1) {
     std::vector<int> profile(static_cast<size_t>(bw), 0);
     for (int y = b.y0; y <= b.y1; ++y)
@@ -196,20 +266,52 @@ BlobPieces pieces_of(const Image& ink, const std::vector<int32_t>& lab, const Bl
     for (int x : minima) {
       if (cuts.size() >= 14) break;
       bool far = true;
-      for (int c : cuts) far = far && std::abs(c - x) >= spacing;
-      if (far) cuts.push_back(x);
+      for (const Cut& c : cuts) far = far && std::abs(c.x[0] - x) >= spacing;
+      if (far) cuts.push_back(straight_cut(b, x));
     }
-    std::sort(cuts.begin(), cuts.end());
+    if (o.bent_cuts > 0) {
+      // Bent cuts, from the profile minima and every spacing columns, the cleanest first; a
+      // bent cut that is within spacing columns of another cut in every row adds nothing.
+      std::vector<int> starts = minima;
+      for (int x = b.x0 + min_piece; x <= b.x1 + 1 - min_piece; x += spacing) starts.push_back(x);
+      const int band = std::max(2, static_cast<int>(std::lround(o.cut_band * H)));
+      std::vector<std::pair<double, Cut>> found;
+      for (int x : starts) {
+        std::pair<Cut, double> c = cheapest_cut(ink, lab, b, x, band);
+        found.push_back({c.second, std::move(c.first)});
+      }
+      std::stable_sort(found.begin(), found.end(),
+                       [](const auto& a, const auto& c) { return a.first < c.first; });
+      int added = 0;
+      for (auto& f : found) {
+        if (added >= o.bent_cuts) break;
+        const double m = f.second.mean();
+        bool differs = m - b.x0 >= min_piece && b.x1 + 1 - m >= min_piece;
+        for (const Cut& c : cuts) {
+          int far_rows = 0;
+          for (size_t r = 0; r < c.x.size(); ++r)
+            far_rows += std::abs(c.x[r] - f.second.x[r]) >= spacing;
+          differs = differs && far_rows > 0;
+        }
+        if (differs) {
+          cuts.push_back(std::move(f.second));
+          ++added;
+        }
+      }
+    }
+    std::sort(cuts.begin(), cuts.end(),
+              [](const Cut& a, const Cut& c) { return a.mean() < c.mean(); });
   }
   const int m = static_cast<int>(cuts.size());
   const int max_w = static_cast<int>(std::floor(o.max_digit_width * H));
   // Every admissible piece [cuts[i], cuts[j]).
   for (int i = 0; i < m; ++i)
     for (int j = i + 1; j < m; ++j) {
-      const int w = cuts[static_cast<size_t>(j)] - cuts[static_cast<size_t>(i)];
+      const double w = cuts[static_cast<size_t>(j)].mean() - cuts[static_cast<size_t>(i)].mean();
       const bool whole = i == 0 && j == m - 1;
-      // The whole blob is a candidate unless it is too wide for one digit (and can be cut).
-      if (w > max_w && !(whole && m == 2)) continue;
+      // The whole blob is always a candidate (when it is too wide for one digit and can be cut,
+      // only if no segmentation is admissible).
+      if (w > max_w && !whole) continue;
       if (!whole && w < min_piece) continue;
       Piece p = make_piece(ink, lab, b, cuts[static_cast<size_t>(i)], cuts[static_cast<size_t>(j)],
                            o.normalize);
@@ -257,9 +359,11 @@ Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
     std::vector<std::vector<int>> from(static_cast<size_t>(m),
                                        std::vector<int>(static_cast<size_t>(K + 1), -1));
     best[0][0] = 0;
+    const bool whole_too_wide = bw > max_w && m > 2;
     for (int j = 1; j < m; ++j)
       for (size_t s = 0; s < spans.size(); ++s) {
         if (spans[s].second != j) continue;
+        if (whole_too_wide && spans[s].first == 0 && j == m - 1) continue;
         const int i = spans[s].first;
         for (int k = 1; k <= K; ++k) {
           const double prev = best[static_cast<size_t>(i)][static_cast<size_t>(k - 1)];
@@ -286,8 +390,14 @@ Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
         k_best = k;
       }
     }
-    if (k_best < 0) continue;  // no admissible segmentation (cannot happen: the whole blob is)
-    for (int j = m - 1, k = k_best; k > 0; --k) {
+    // No admissible segmentation (every cut leaves a piece too short or too narrow): the blob
+    // is read whole rather than dropped, and its low confidence says so.
+    if (k_best < 0) {
+      for (size_t s = 0; s < spans.size(); ++s)
+        if (spans[s].first == 0 && spans[s].second == m - 1) chosen.push_back(s);
+      if (chosen.empty()) continue;
+    }
+    for (int j = m - 1, k = std::max(k_best, 0); k > 0; --k) {
       const int s = from[static_cast<size_t>(j)][static_cast<size_t>(k)];
       chosen.push_back(static_cast<size_t>(s));
       j = spans[static_cast<size_t>(s)].first;
@@ -349,8 +459,9 @@ std::vector<StringPiece> digit_string_pieces(const Image& image, const ReaderOpt
     const int m = static_cast<int>(bp.cuts.size());
     for (size_t s = 0; s < bp.pieces.size(); ++s) {
       StringPiece sp;
-      sp.x0 = bp.cuts[static_cast<size_t>(bp.spans[s].first)];
-      sp.x1 = bp.cuts[static_cast<size_t>(bp.spans[s].second)];
+      sp.x0 = static_cast<int>(std::lround(bp.cuts[static_cast<size_t>(bp.spans[s].first)].mean()));
+      sp.x1 =
+          static_cast<int>(std::lround(bp.cuts[static_cast<size_t>(bp.spans[s].second)].mean()));
       sp.whole_blob = bp.spans[s].first == 0 && bp.spans[s].second == m - 1;
       sp.box = bp.pieces[s].box;
       sp.input = std::move(bp.pieces[s].input);

@@ -139,6 +139,77 @@ TEST(ReadDigitString, RejectClassDropsShortFragmentsOnly) {
   EXPECT_LT(tall.digits.back().confidence, 0.05f);
 }
 
+TEST(DigitStringPieces, BentCutsSeparateLeaningStrokesStraightCutsCannot) {
+  // Two parallel strokes leaning right (6 px wide, one column per two rows), 14 px apart, joined
+  // by a 2-px ligature: their columns overlap over most of their width, so every straight cut
+  // through the overlap crosses a stroke, while a cut that leans with them crosses only the
+  // ligature.
+  const int top = 30, height = 56;
+  auto left_x = [&](int y) { return 30 + (top + height - y) / 2; };
+  // The image with the left stroke, the right one, or both; the ligature's half on a stroke's
+  // side goes with it.
+  auto draw = [&](bool left, bool right) {
+    Image img(120, 116, 1, 235);
+    for (int y = top; y < top + height; ++y)
+      for (int dx = 0; dx < 6; ++dx) {
+        if (left) *img.at(left_x(y) + dx, y) = 30;
+        if (right) *img.at(left_x(y) + 14 + dx, y) = 30;
+      }
+    for (int y = top + 27; y < top + 29; ++y) {
+      for (int x = left_x(y) + 6; x < left_x(y) + 10 && left; ++x) *img.at(x, y) = 30;
+      for (int x = left_x(y) + 10; x < left_x(y) + 14 && right; ++x) *img.at(x, y) = 30;
+    }
+    return img;
+  };
+  const Image both = draw(true, true);
+  ASSERT_EQ(blobs_after_line_removal(both), 1u);
+  // The model input of one stroke alone (narrow: never cut, one piece).
+  const auto alone = [&](bool left) {
+    const std::vector<StringPiece> p = digit_string_pieces(draw(left, !left));
+    EXPECT_EQ(p.size(), 1u);
+    return p.at(0).input;
+  };
+  // Whether some piece of the pair is that stroke: its input differs from the stroke's alone by
+  // under 5% of the stroke's ink.
+  const auto separates = [&](bool bent_cuts, const Image& stroke) {
+    ReaderOptions o;
+    if (!bent_cuts) o.bent_cuts = 0;
+    double ink = 0;
+    for (uint8_t v : stroke.pixels) ink += v;
+    for (const StringPiece& p : digit_string_pieces(both, o)) {
+      double diff = 0;
+      for (size_t i = 0; i < stroke.pixels.size(); ++i)
+        diff += std::abs(static_cast<int>(p.input.pixels[i]) - static_cast<int>(stroke.pixels[i]));
+      if (diff < 0.05 * ink) return true;
+    }
+    return false;
+  };
+  const Image left = alone(true), right = alone(false);
+  EXPECT_TRUE(separates(true, left));
+  EXPECT_TRUE(separates(true, right));
+  EXPECT_FALSE(separates(false, left));
+  EXPECT_FALSE(separates(false, right));
+}
+
+TEST(ReadDigitString, BlobWithNoAdmissibleCutIsReadWholeNotDropped) {
+  // A 4, and a hollow bar 100 px wide and 30 tall beside it: too wide for one digit, and every
+  // piece cut from it is shorter than a digit may be. It is read whole, with whatever
+  // confidence the classifier gives, rather than lost.
+  Image img = draw_string("4", 0);
+  Image wide(img.width + 130, img.height, 1, 235);
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x) *wide.at(x, y) = *img.at(x, y);
+  const int x0 = img.width, y0 = 30 + 56 - 30;
+  for (int y = y0; y < y0 + 30; ++y)
+    for (int x = x0; x < x0 + 100; ++x)
+      if (y < y0 + 6 || y >= y0 + 24 || x < x0 + 6 || x >= x0 + 94) *wide.at(x, y) = 30;
+  const Reading r = read_digit_string(wide, stand_in());
+  ASSERT_EQ(r.digits.size(), 2u);
+  EXPECT_EQ(r.digits[0].label, "4");
+  EXPECT_EQ(r.digits[1].box.x, x0);
+  EXPECT_EQ(r.digits[1].box.width, 100);
+}
+
 TEST(ReadDigitString, BrokenDigitPiecesAreMergedAndSpecksIgnored) {
   Image img = draw_string("57", 20);
   // Break the 5 between its bar and its body (a pen lifted), and add paper specks.

@@ -63,6 +63,13 @@ struct ReaderOptions {
   double min_piece_height = 0.6;
   // ... and at least this many line heights wide (a thin 1 is narrow; so is a sliver of a digit).
   double min_piece_width = 0.15;
+  // Cuts through a blob of touching digits: straight cuts at the minima of the ink's column
+  // profile, and up to bent_cuts bent ones (0: none): the cleanest paths from top to bottom
+  // (fewest strokes crossed) within cut_band line heights of a profile minimum or of a column
+  // on a regular grid (a tenth of the line height apart), so that a cut can pass around a
+  // leaning digit.
+  double cut_band = 0.3;
+  int bent_cuts = 6;
   // A blob no wider than max_digit_width line heights that the classifier reads as one digit
   // with at least this confidence is not split.
   double keep_whole_confidence = 0.9;
