@@ -92,7 +92,7 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
   const ReaderOptions d;
   t = {d.split_bonus, d.keep_whole_confidence,  d.max_digit_width,
        d.width_sd,    d.normalize.low_fraction, d.min_piece_width,
-       d.bent_cuts};
+       d.bent_cuts,   d.expected_digits};
   cmd.add_option("--split-bonus", t.split_bonus,
                  "Touching digits: added to each piece's log-confidence when choosing cuts "
                  "(higher splits more readily)")
@@ -121,6 +121,11 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
                  "blob besides the straight ones (0: straight cuts only)")
       ->check(CLI::Range(0, 32))
       ->capture_default_str();
+  cmd.add_option("--digits", t.expected_digits,
+                 "Digit strings: how many digits each string holds when that is known (a "
+                 "postcode); the cuts are chosen so that the count comes out right (0: unknown)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   cmd.add_option("--hysteresis", t.low_fraction,
                  "Ink: pixels down to this fraction of Otsu's threshold count when they touch "
                  "stronger ink (1: one threshold)")
@@ -136,6 +141,7 @@ void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& o) {
   o.normalize.low_fraction = t.low_fraction;
   o.min_piece_width = t.min_piece_width;
   o.bent_cuts = t.bent_cuts;
+  o.expected_digits = t.expected_digits;
 }
 
 }  // namespace inkstone::cli

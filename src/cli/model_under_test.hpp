@@ -61,6 +61,7 @@ struct ReaderTuning {
   double low_fraction = 0.5;
   double min_piece_width = 0.15;
   int bent_cuts = 6;
+  int expected_digits = 0;
 };
 void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t);
 void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& options);

@@ -5,8 +5,10 @@
 //   3. components that overlap horizontally by half the narrower one's width are pieces of one
 //      digit (a 5's detached bar, a broken stroke) and are merged into one blob; a small blob
 //      right next to another joins it;
-//   4. a blob wider than min_split_width * H may hold touching digits: candidate cuts are the
-//      local minima of its column ink profile, every piece between two cuts is classified, and
+//   4. a blob wider than min_split_width * H may hold touching digits: candidate cuts are
+//      straight ones at the local minima of its column ink profile and bent ones (the paths
+//      from top to bottom crossing the fewest strokes, by dynamic programming over rows, near
+//      those minima and near a grid of columns), every piece between two cuts is classified, and
 //      dynamic programming picks the cuts maximizing sum(log confidence + split_bonus) over
 //      the pieces plus a prior on the number of digits from the blob's width; no piece is
 //      wider than max_digit_width * H or shorter than min_piece_height * H. A blob no wider
@@ -15,6 +17,9 @@
 //      found, and the string read again if it moved. With a reject class (a classifier trained
 //      to say "none" for what is not one digit), a piece's score is its best digit's
 //      probability, and a blob shorter than a digit read as "none" is dropped as a fragment.
+//   5. when the number of digits is known (expected_digits) and the blobs' own readings give
+//      another, each blob's best reading with k digits is scored for every k, and dynamic
+//      programming over the blobs picks the counts adding up to it with the best total score.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -322,96 +327,165 @@ BlobPieces pieces_of(const Image& ink, const std::vector<int32_t>& lab, const Bl
   return bp;
 }
 
+// What one blob can read as: its best reading with k digits for every k it allows (none where
+// it allows none), and the reading the blob chooses on its own.
+struct BlobOutcome {
+  std::vector<double> score_by_count;  // -inf where a count is not possible
+  std::vector<std::vector<DigitReading>> by_count;
+  std::vector<DigitReading> own;
+};
+
+constexpr double kImpossible = -1e300;
+
+BlobOutcome read_blob(const Image& ink, const std::vector<int32_t>& lab, const Blob& b, double H,
+                      const Classifier& classify, const ReaderOptions& o) {
+  const int K = o.max_digits_per_blob;
+  BlobOutcome out;
+  out.score_by_count.assign(static_cast<size_t>(K + 1), kImpossible);
+  out.by_count.resize(static_cast<size_t>(K + 1));
+  const int bw = b.x1 - b.x0 + 1;
+  const int max_w = static_cast<int>(std::floor(o.max_digit_width * H));
+  const BlobPieces bp = pieces_of(ink, lab, b, H, o);
+  const std::vector<std::pair<int, int>>& spans = bp.spans;
+  const std::vector<Piece>& pieces = bp.pieces;
+  const int m = static_cast<int>(bp.cuts.size());
+  if (pieces.empty()) return out;
+  std::vector<Image> inputs;
+  for (const Piece& p : pieces) inputs.push_back(p.input);
+  const std::vector<float> probs = vision_detail::classify_checked(inputs, classify, o);
+  const auto row = [&](size_t s) { return probs.data() + s * static_cast<size_t>(o.classes); };
+  const auto read = [&](const std::vector<size_t>& chosen) {
+    std::vector<DigitReading> r;
+    for (size_t s : chosen)
+      r.push_back(vision_detail::reading_of(row(s), o, pieces[s].box, pieces[s].input));
+    return r;
+  };
+  std::vector<double> score(pieces.size());
+  for (size_t s = 0; s < pieces.size(); ++s)
+    score[s] =
+        std::log(std::max(1e-9f, vision_detail::digit_confidence(row(s), o))) + o.split_bonus;
+  size_t whole = pieces.size();
+  for (size_t s = 0; s < spans.size(); ++s)
+    if (spans[s].first == 0 && spans[s].second == m - 1) whole = s;
+  // best[j][k]: the best score of cutting [cuts[0], cuts[j]) into k pieces.
+  std::vector<std::vector<double>> best(
+      static_cast<size_t>(m), std::vector<double>(static_cast<size_t>(K + 1), kImpossible));
+  std::vector<std::vector<int>> from(static_cast<size_t>(m),
+                                     std::vector<int>(static_cast<size_t>(K + 1), -1));
+  best[0][0] = 0;
+  const bool whole_too_wide = bw > max_w && m > 2;
+  for (int j = 1; j < m; ++j)
+    for (size_t s = 0; s < spans.size(); ++s) {
+      if (spans[s].second != j || (whole_too_wide && s == whole)) continue;
+      const int i = spans[s].first;
+      for (int k = 1; k <= K; ++k) {
+        const double prev = best[static_cast<size_t>(i)][static_cast<size_t>(k - 1)];
+        if (prev == kImpossible) continue;
+        if (prev + score[s] > best[static_cast<size_t>(j)][static_cast<size_t>(k)]) {
+          best[static_cast<size_t>(j)][static_cast<size_t>(k)] = prev + score[s];
+          from[static_cast<size_t>(j)][static_cast<size_t>(k)] = static_cast<int>(s);
+        }
+      }
+    }
+  // Each number of digits k scores the best cuts into k pieces plus the log prior of k digits
+  // spanning the blob's width, each digit about digit_width * H wide (sd width_sd * H):
+  //   log P(k) = -(w / H - k digit_width)^2 / (2 k width_sd^2) - log(k) / 2.
+  int k_best = -1;
+  std::vector<std::vector<size_t>> chosen(static_cast<size_t>(K + 1));
+  for (int k = 1; k <= K; ++k) {
+    const double cut_score = best[static_cast<size_t>(m - 1)][static_cast<size_t>(k)];
+    if (cut_score == kImpossible) continue;
+    const double d = bw / H - k * o.digit_width;
+    out.score_by_count[static_cast<size_t>(k)] =
+        cut_score - d * d / (2 * k * o.width_sd * o.width_sd) - 0.5 * std::log(k);
+    std::vector<size_t>& c = chosen[static_cast<size_t>(k)];
+    for (int j = m - 1, n = k; n > 0; --n) {
+      const int s = from[static_cast<size_t>(j)][static_cast<size_t>(n)];
+      c.push_back(static_cast<size_t>(s));
+      j = spans[static_cast<size_t>(s)].first;
+    }
+    std::reverse(c.begin(), c.end());
+    out.by_count[static_cast<size_t>(k)] = read(c);
+    if (k_best < 0 || out.score_by_count[static_cast<size_t>(k)] >
+                          out.score_by_count[static_cast<size_t>(k_best)])
+      k_best = k;
+  }
+  std::vector<size_t> own =
+      k_best > 0 ? chosen[static_cast<size_t>(k_best)] : std::vector<size_t>{};
+  const bool short_blob = b.y1 - b.y0 + 1 < o.fragment_height * H;
+  if (whole < pieces.size()) {
+    const double conf = vision_detail::digit_confidence(row(whole), o);
+    if (short_blob)  // a blob shorter than a digit may be no digit at all (k = 0)
+      out.score_by_count[0] = std::log(std::max(1e-9, 1.0 - conf));
+    // A blob narrow enough to be one digit, and read as one with confidence, stays whole: a
+    // classifier is often just as sure of the halves of a digit.
+    if (bw <= max_w && conf >= o.keep_whole_confidence) own = {whole};
+    // No admissible segmentation (every cut leaves a piece too short or too narrow): the blob
+    // is read whole rather than dropped, and its low confidence says so.
+    if (k_best < 0) {
+      own = {whole};
+      out.score_by_count[1] = std::log(std::max(1e-9, conf));
+      out.by_count[1] = read(own);
+    }
+  }
+  // A blob shorter than a digit that the classifier's reject class calls "not a digit" is a
+  // fragment (a stroke the pen broke off, a blot): no digit.
+  if (o.reject_class >= 0 && own.size() == 1 && short_blob && row(own[0])[o.reject_class] > 0.5f)
+    own.clear();
+  out.own = read(own);
+  return out;
+}
+
+// The blobs' readings with `total` digits in all that score best (sum over blobs), or empty
+// when no choice of counts adds up to total.
+std::vector<int> counts_adding_up_to(const std::vector<BlobOutcome>& blobs, int total) {
+  const size_t n = blobs.size();
+  const size_t T = static_cast<size_t>(total);
+  // best[b][t]: the best score of the first b blobs reading t digits.
+  std::vector<std::vector<double>> best(n + 1, std::vector<double>(T + 1, kImpossible));
+  std::vector<std::vector<int>> count(n + 1, std::vector<int>(T + 1, -1));
+  best[0][0] = 0;
+  for (size_t b = 0; b < n; ++b)
+    for (size_t t = 0; t <= T; ++t) {
+      if (best[b][t] == kImpossible) continue;
+      const std::vector<double>& sc = blobs[b].score_by_count;
+      for (size_t k = 0; k < sc.size() && t + k <= T; ++k) {
+        if (sc[k] == kImpossible) continue;
+        if (best[b][t] + sc[k] > best[b + 1][t + k]) {
+          best[b + 1][t + k] = best[b][t] + sc[k];
+          count[b + 1][t + k] = static_cast<int>(k);
+        }
+      }
+    }
+  if (best[n][T] == kImpossible) return {};
+  std::vector<int> counts(n);
+  for (size_t b = n, t = T; b > 0; --b) {
+    counts[b - 1] = count[b][t];
+    t -= static_cast<size_t>(count[b][t]);
+  }
+  return counts;
+}
+
 // Reads the string assuming a line height of H pixels.
 Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
                          const std::vector<Component>& comps, double H, const Classifier& classify,
                          const ReaderOptions& o) {
-  Reading out;
+  std::vector<BlobOutcome> blobs;
+  size_t own_total = 0;
   for (const Blob& b : find_blobs(comps, H)) {
-    const int bw = b.x1 - b.x0 + 1;
-    const int max_w = static_cast<int>(std::floor(o.max_digit_width * H));
-    const BlobPieces bp = pieces_of(ink, lab, b, H, o);
-    const std::vector<std::pair<int, int>>& spans = bp.spans;
-    const std::vector<Piece>& pieces = bp.pieces;
-    const int m = static_cast<int>(bp.cuts.size());
-    if (pieces.empty()) continue;
-    std::vector<Image> inputs;
-    for (const Piece& p : pieces) inputs.push_back(p.input);
-    const std::vector<float> probs = vision_detail::classify_checked(inputs, classify, o);
-    std::vector<double> score(pieces.size());
-    for (size_t s = 0; s < pieces.size(); ++s) {
-      const float* p = probs.data() + s * static_cast<size_t>(o.classes);
-      score[s] = std::log(std::max(1e-9f, vision_detail::digit_confidence(p, o))) + o.split_bonus;
-    }
-    // A blob narrow enough to be one digit, and read as one with confidence, stays whole: a
-    // classifier is often just as sure of the halves of a digit.
-    std::vector<size_t> chosen;
-    for (size_t s = 0; s < spans.size(); ++s)
-      if (spans[s].first == 0 && spans[s].second == m - 1 && bw <= max_w &&
-          vision_detail::digit_confidence(probs.data() + s * static_cast<size_t>(o.classes), o) >=
-              o.keep_whole_confidence)
-        chosen.push_back(s);
-    // best[j][k]: the best score of cutting [cuts[0], cuts[j]) into k pieces.
-    const int K = o.max_digits_per_blob;
-    const double none = -1e300;
-    std::vector<std::vector<double>> best(static_cast<size_t>(m),
-                                          std::vector<double>(static_cast<size_t>(K + 1), none));
-    std::vector<std::vector<int>> from(static_cast<size_t>(m),
-                                       std::vector<int>(static_cast<size_t>(K + 1), -1));
-    best[0][0] = 0;
-    const bool whole_too_wide = bw > max_w && m > 2;
-    for (int j = 1; j < m; ++j)
-      for (size_t s = 0; s < spans.size(); ++s) {
-        if (spans[s].second != j) continue;
-        if (whole_too_wide && spans[s].first == 0 && j == m - 1) continue;
-        const int i = spans[s].first;
-        for (int k = 1; k <= K; ++k) {
-          const double prev = best[static_cast<size_t>(i)][static_cast<size_t>(k - 1)];
-          if (prev == none) continue;
-          if (prev + score[s] > best[static_cast<size_t>(j)][static_cast<size_t>(k)]) {
-            best[static_cast<size_t>(j)][static_cast<size_t>(k)] = prev + score[s];
-            from[static_cast<size_t>(j)][static_cast<size_t>(k)] = static_cast<int>(s);
-          }
-        }
-      }
-    // The number of digits k: the best cuts into k pieces, plus the log prior of k digits
-    // spanning the blob's width, each digit about digit_width * H wide (sd width_sd * H):
-    //   log P(k) = -(w / H - k digit_width)^2 / (2 k width_sd^2) - log(k) / 2.
-    int k_best = chosen.empty() ? -1 : 0;
-    double k_score = none;
-    for (int k = 1; k <= K && chosen.empty(); ++k) {
-      const double cut_score = best[static_cast<size_t>(m - 1)][static_cast<size_t>(k)];
-      if (cut_score == none) continue;
-      const double d = bw / H - k * o.digit_width;
-      const double total =
-          cut_score - d * d / (2 * k * o.width_sd * o.width_sd) - 0.5 * std::log(k);
-      if (total > k_score) {
-        k_score = total;
-        k_best = k;
-      }
-    }
-    // No admissible segmentation (every cut leaves a piece too short or too narrow): the blob
-    // is read whole rather than dropped, and its low confidence says so.
-    if (k_best < 0) {
-      for (size_t s = 0; s < spans.size(); ++s)
-        if (spans[s].first == 0 && spans[s].second == m - 1) chosen.push_back(s);
-      if (chosen.empty()) continue;
-    }
-    for (int j = m - 1, k = std::max(k_best, 0); k > 0; --k) {
-      const int s = from[static_cast<size_t>(j)][static_cast<size_t>(k)];
-      chosen.push_back(static_cast<size_t>(s));
-      j = spans[static_cast<size_t>(s)].first;
-    }
-    std::reverse(chosen.begin(), chosen.end());
-    // A blob shorter than a digit that the classifier's reject class calls "not a digit" is a
-    // fragment (a stroke the pen broke off, a blot): no digit.
-    if (o.reject_class >= 0 && chosen.size() == 1 && b.y1 - b.y0 + 1 < o.fragment_height * H &&
-        probs[chosen[0] * static_cast<size_t>(o.classes) + static_cast<size_t>(o.reject_class)] >
-            0.5f)
-      continue;
-    for (size_t s : chosen)
-      out.digits.push_back(vision_detail::reading_of(
-          probs.data() + s * static_cast<size_t>(o.classes), o, pieces[s].box, pieces[s].input));
+    blobs.push_back(read_blob(ink, lab, b, H, classify, o));
+    own_total += blobs.back().own.size();
+  }
+  // A known number of digits (a postcode, a student number): when the blobs' own readings do
+  // not add up to it, the counts that do and score best overall.
+  std::vector<int> counts;
+  if (o.expected_digits > 0 && own_total != static_cast<size_t>(o.expected_digits))
+    counts = counts_adding_up_to(blobs, o.expected_digits);
+  Reading out;
+  for (size_t b = 0; b < blobs.size(); ++b) {
+    const std::vector<DigitReading>& r =
+        counts.empty() ? blobs[b].own : blobs[b].by_count[static_cast<size_t>(counts[b])];
+    out.digits.insert(out.digits.end(), r.begin(), r.end());
   }
   for (const DigitReading& d : out.digits) out.text += d.label;
   return out;

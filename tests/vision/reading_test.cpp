@@ -105,10 +105,28 @@ TEST(ReadDigitString, RejectClassMakesTheReaderSplitAJoinedPair) {
   }
 }
 
+TEST(ReadDigitString, KnownDigitCountChoosesTheCutsThatGiveIt) {
+  // The joined 1 and 7 that a fooled classifier reads as one confident 8: told the string holds
+  // two digits, the reader takes the blob's best two-piece reading instead.
+  Image img = draw_string("17", -kScale);
+  test_glyphs::join_with_ligatures(img, "17", -kScale);
+  ReaderOptions o;
+  EXPECT_EQ(read_digit_string(img, fooled_by_pairs(false), o).text, "8");
+  o.expected_digits = 2;
+  EXPECT_EQ(read_digit_string(img, fooled_by_pairs(false), o).text, "17");
+  // A count that is already met changes nothing; one that no segmentation reaches (five blobs
+  // of at most four digits each) is ignored.
+  const Image five = draw_string("40213", 16);
+  for (int n : {5, 21, 64}) {
+    o.expected_digits = n;
+    EXPECT_EQ(read_digit_string(five, stand_in(), o).text, "40213") << n;
+  }
+}
+
 TEST(ReadDigitString, RejectClassDropsShortFragmentsOnly) {
   // "47" and, well apart, a bar: half a digit tall (a stroke the pen broke off) or full height.
   // The stand-in reads anything narrow (a bar) as "none".
-  const auto reader = [](int bar_height) {
+  const auto reader = [](int bar_height, int expected_digits = 0) {
     Image img = draw_string("47", 20, 30);
     const int x = img.width - 25;
     for (int y = 30 + 56 - bar_height; y < 30 + 56; ++y)
@@ -116,6 +134,7 @@ TEST(ReadDigitString, RejectClassDropsShortFragmentsOnly) {
     ReaderOptions o;
     o.classes = 11;
     o.reject_class = 10;
+    o.expected_digits = expected_digits;
     const Classifier bars_are_none = [](const std::vector<Image>& in) {
       static const test_glyphs::TemplateClassifier t;
       const std::vector<float> p = t(in);
@@ -134,7 +153,10 @@ TEST(ReadDigitString, RejectClassDropsShortFragmentsOnly) {
     return read_digit_string(img, bars_are_none, o);
   };
   EXPECT_EQ(reader(30).text, "47");  // 30 of 56 pixels: a fragment, dropped
-  const Reading tall = reader(56);   // as tall as the digits: kept, read as its best digit
+  // Told there are three digits, the reader keeps the fragment as one; told two, drops it.
+  EXPECT_EQ(reader(30, 3).digits.size(), 3u);
+  EXPECT_EQ(reader(30, 2).text, "47");
+  const Reading tall = reader(56);  // as tall as the digits: kept, read as its best digit
   EXPECT_EQ(tall.digits.size(), 3u);
   EXPECT_LT(tall.digits.back().confidence, 0.05f);
 }

@@ -80,6 +80,12 @@ struct ReaderOptions {
   // average, with a standard deviation of width_sd.
   double digit_width = 0.8;
   double width_sd = 0.22;
+  // How many digits the string holds when that is known (a 5-digit postcode, an 8-digit
+  // student number), 0 when not. When the blobs read on their own give another count, the
+  // reader takes the readings of each blob with k digits whose counts add up to it and whose
+  // summed scores are best (a blob shorter than a digit may then read as no digit); when no
+  // such choice exists the count is ignored.
+  int expected_digits = 0;
   int64_t max_pixels = int64_t{4096} * 4096;
 };
 
