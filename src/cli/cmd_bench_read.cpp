@@ -30,6 +30,7 @@ struct BenchReadOptions {
   int errors = 10;
   int limit = 0;
   ReaderTuning tuning;
+  std::vector<std::string> ensemble;  // more models, probabilities averaged
 };
 
 struct Truth {
@@ -78,10 +79,9 @@ void run_bench_read(const BenchReadOptions& o) {
   std::vector<Truth> truth = read_truth(o.dir);
   if (o.limit > 0 && static_cast<size_t>(o.limit) < truth.size())
     truth.resize(static_cast<size_t>(o.limit));
-  const std::unique_ptr<Recognizer> rec = Recognizer::load(o.model_path);
-  ReaderOptions ro = rec->reader_options();
-  apply_reader_tuning(o.tuning, ro);
-  const Classifier classify = rec->classifier();
+  const ReaderModel rm = load_reader_model(o.model_path, o.ensemble, o.tuning);
+  const ReaderOptions& ro = rm.options;
+  const Classifier& classify = rm.classify;
   int64_t strings_right = 0, digits = 0, digits_right = 0, edits = 0, length_wrong = 0,
           failures = 0;
   std::vector<double> ms;
@@ -178,6 +178,7 @@ void add_bench_read_command(CLI::App& bench) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   add_reader_tuning_options(*cmd, o->tuning);
+  add_ensemble_option(*cmd, o->ensemble);
   cmd->callback([o] { run_bench_read(*o); });
 }
 

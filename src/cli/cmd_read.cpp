@@ -27,6 +27,7 @@ struct ReadOptions {
   std::string annotate;
   int top = 3;
   ReaderTuning tuning;
+  std::vector<std::string> ensemble;  // more models, probabilities averaged
 };
 
 // --annotate OUT.png for the i-th of n images: OUT.png itself for one image, OUT-<i>.png else.
@@ -40,11 +41,10 @@ std::string annotation_path(const std::string& out, size_t i, size_t n) {
 }
 
 void run_read(const ReadOptions& o) {
-  const std::unique_ptr<Recognizer> rec = Recognizer::load(o.model_path);
-  ReaderOptions ro = rec->reader_options();
+  const ReaderModel rm = load_reader_model(o.model_path, o.ensemble, o.tuning);
+  ReaderOptions ro = rm.options;
   ro.top = o.top;
-  apply_reader_tuning(o.tuning, ro);
-  const Classifier classify = rec->classifier();
+  const Classifier& classify = rm.classify;
   nlohmann::json all = nlohmann::json::array();
   for (size_t i = 0; i < o.images.size(); ++i) {
     const std::string& path = o.images[i];
@@ -113,7 +113,8 @@ void add_read_command(CLI::App& app) {
       "How a string is read: the ink is separated from the paper (polarity, background, Otsu), "
       "ruled lines are removed, connected components are found; pieces of one digit (a 5's bar) "
       "are merged; a blob wide enough to hold touching digits is cut where the classifier is "
-      "most confident (candidate cuts at minima of the column ink profile). Each digit is "
+      "most confident (straight cuts at minima of the column ink profile, and bent cuts that pass "
+      "around leaning strokes; --digits N when the number of digits is known). Each digit is "
       "normalized as MNIST was made and classified.\n"
       "With --boxes: the boxes' horizontal and vertical lines are found, each cell is read "
       "without its lines, and a cell without ink is reported empty ('_').\n"
@@ -131,6 +132,7 @@ void add_read_command(CLI::App& app) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   add_reader_tuning_options(*cmd, o->tuning);
+  add_ensemble_option(*cmd, o->ensemble);
   cmd->callback([o] { run_read(*o); });
 }
 

@@ -144,4 +144,25 @@ void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& o) {
   o.expected_digits = t.expected_digits;
 }
 
+void add_ensemble_option(CLI::App& cmd, std::vector<std::string>& more_models) {
+  cmd.add_option("--ensemble", more_models,
+                 "Another model (.inks, same classes) whose probabilities are averaged with the "
+                 "first's; repeat for more")
+      ->take_all()
+      ->check(CLI::ExistingFile);
+}
+
+ReaderModel load_reader_model(const std::string& path, const std::vector<std::string>& more_models,
+                              const ReaderTuning& tuning) {
+  ReaderModel m;
+  m.members.push_back(Recognizer::load(path));
+  for (const std::string& p : more_models) m.members.push_back(Recognizer::load(p));
+  std::vector<Recognizer*> members;
+  for (const auto& r : m.members) members.push_back(r.get());
+  m.classify = averaged_classifier(members);
+  m.options = m.members[0]->reader_options();
+  apply_reader_tuning(tuning, m.options);
+  return m;
+}
+
 }  // namespace inkstone::cli

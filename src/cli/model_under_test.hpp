@@ -2,6 +2,7 @@
 // What `eval` and `compare` share: a saved model with the normalization it was trained with,
 // the split it is evaluated on, and its class probabilities on that split.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "inkstone/data/dataset.hpp"
 #include "inkstone/data/loader.hpp"
 #include "inkstone/nn/sequential.hpp"
+#include "inkstone/serve/recognizer.hpp"
 #include "inkstone/tensor/tensor.hpp"
 #include "inkstone/vision/reading.hpp"
 
@@ -65,6 +67,18 @@ struct ReaderTuning {
 };
 void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t);
 void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& options);
+
+// The model `read` and `bench read` read with: one model, or with --ensemble more models whose
+// probabilities are averaged, and the reader options that fit them.
+struct ReaderModel {
+  std::vector<std::unique_ptr<Recognizer>> members;
+  Classifier classify;
+  ReaderOptions options;
+};
+// Registers --ensemble MODEL (repeatable) on a command.
+void add_ensemble_option(CLI::App& cmd, std::vector<std::string>& more_models);
+ReaderModel load_reader_model(const std::string& path, const std::vector<std::string>& more_models,
+                              const ReaderTuning& tuning);
 
 // Reads one image file as a digit string, or (boxes) as a form of printed boxes; errors name
 // the file.

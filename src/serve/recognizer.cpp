@@ -79,4 +79,25 @@ std::vector<float> Recognizer::classify(const std::vector<Image>& inputs) {
   return std::vector<float>(p.data(), p.data() + p.numel());
 }
 
+Classifier averaged_classifier(const std::vector<Recognizer*>& members) {
+  if (members.empty()) throw Error("an ensemble needs at least one model");
+  const Recognizer& first = *members[0];
+  for (const Recognizer* r : members)
+    if (r->input_size() != first.input_size() || r->class_names() != first.class_names())
+      throw Error("ensemble: " + r->info().value("name", std::string("a model")) +
+                  " does not have the input size and classes of " +
+                  first.info().value("name", std::string("the first model")));
+  if (members.size() == 1) return members[0]->classifier();
+  return [members](const std::vector<Image>& inputs) {
+    std::vector<float> sum = members[0]->classify(inputs);
+    for (size_t m = 1; m < members.size(); ++m) {
+      const std::vector<float> p = members[m]->classify(inputs);
+      for (size_t i = 0; i < sum.size(); ++i) sum[i] += p[i];
+    }
+    const float scale = 1.0f / static_cast<float>(members.size());
+    for (float& v : sum) v *= scale;
+    return sum;
+  };
+}
+
 }  // namespace inkstone

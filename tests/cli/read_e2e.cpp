@@ -65,6 +65,15 @@ TEST(ReadE2e, DigitStringsAndBoxedFormsAreReadBack) {
   const Image a = read_png(annotated);
   EXPECT_EQ(a.channels, 3);
 
+  // An ensemble of the model with itself reads exactly as the model (the mean of equal
+  // probabilities); a missing ensemble member is an error.
+  r = testing::run_cli("read " + model + " " + image + " --json --ensemble " + model);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["text"], j["text"]);
+  r = testing::run_cli("read " + model + " " + image + " --ensemble " + (dir / "no.inks").string());
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("no.inks"), std::string::npos) << r.err;
+
   // A blank page is an error naming the file, not a crash or an empty answer.
   const std::string blank = (dir / "blank.png").string();
   write_png(blank, Image(300, 100, 1, 240));

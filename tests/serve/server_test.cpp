@@ -108,6 +108,32 @@ TEST(ServeApi, ModelInfoAndPage) {
                Error);
 }
 
+TEST(Ensemble, AveragesTheMembersProbabilitiesAndRefusesMismatches) {
+  const auto member = [](uint64_t seed) {
+    return std::make_unique<Recognizer>(model_from_spec(preset_spec("mlp"), seed), Normalization{},
+                                        nlohmann::json::object(), "seed" + std::to_string(seed));
+  };
+  auto a = member(1), b = member(2);
+  Image x(28, 28, 1);
+  for (size_t i = 0; i < x.pixels.size(); ++i) x.pixels[i] = static_cast<uint8_t>(i * 7 % 256);
+  const std::vector<Image> in = {x, Image(28, 28, 1)};
+  const std::vector<float> pa = a->classify(in), pb = b->classify(in);
+  const std::vector<float> mean = averaged_classifier({a.get(), b.get()})(in);
+  ASSERT_EQ(mean.size(), 20u);
+  bool members_differ = false;
+  for (size_t i = 0; i < mean.size(); ++i) {
+    EXPECT_NEAR(mean[i], (pa[i] + pb[i]) / 2, 1e-6f) << i;
+    members_differ = members_differ || std::abs(pa[i] - pb[i]) > 1e-3f;
+  }
+  EXPECT_TRUE(members_differ);  // else the test would not tell averaging from copying
+  EXPECT_EQ(averaged_classifier({a.get()})(in), pa);
+  // Another class list (or input size) cannot be averaged with these.
+  auto other = std::make_unique<Recognizer>(model_from_spec(preset_spec("mlp", {1, 28, 28}, 11)),
+                                            Normalization{}, nlohmann::json::object(), "eleven");
+  EXPECT_THROW(averaged_classifier({a.get(), other.get()}), Error);
+  EXPECT_THROW(averaged_classifier({}), Error);
+}
+
 // The server over real sockets: routes, limits, bad requests, and that it stays up under load.
 TEST(Server, ServesAndSurvivesBadRequestsAndLoad) {
   auto r = tiny_recognizer();

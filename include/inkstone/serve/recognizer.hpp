@@ -47,4 +47,9 @@ class Recognizer {
   std::mutex mutex_;
 };
 
+// A classifier whose probabilities are the mean of several recognizers' (an ensemble: models
+// trained apart make fewer of the same mistakes). They must share input size and class names;
+// throws Error naming the first that does not. The recognizers must outlive the classifier.
+Classifier averaged_classifier(const std::vector<Recognizer*>& members);
+
 }  // namespace inkstone

@@ -57,7 +57,7 @@ struct ReaderOptions {
   // the classifier's confidence. At most max_digits_per_blob digits come from one blob.
   double max_digit_width = 1.4;
   double min_split_width = 0.7;
-  int max_digits_per_blob = 4;
+  int max_digits_per_blob = 8;
   // A piece cut from a blob must be at least this many line heights tall (digits are as tall as
   // the line; the half of a digit a wrong cut makes often is not).
   double min_piece_height = 0.6;
