@@ -148,7 +148,7 @@ void add_ensemble_option(CLI::App& cmd, std::vector<std::string>& more_models) {
   cmd.add_option("--ensemble", more_models,
                  "Another model (.inks, same classes) whose probabilities are averaged with the "
                  "first's; repeat for more")
-      ->take_all()
+      ->allow_extra_args(false)
       ->check(CLI::ExistingFile);
 }
 

@@ -62,7 +62,7 @@ struct ReaderTuning {
   double width_sd = 0.22;
   double low_fraction = 0.5;
   double min_piece_width = 0.15;
-  int bent_cuts = 6;
+  int bent_cuts = 0;
   int expected_digits = 0;
 };
 void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t);

@@ -195,7 +195,7 @@ TEST(DigitStringPieces, BentCutsSeparateLeaningStrokesStraightCutsCannot) {
   // under 5% of the stroke's ink.
   const auto separates = [&](bool bent_cuts, const Image& stroke) {
     ReaderOptions o;
-    if (!bent_cuts) o.bent_cuts = 0;
+    o.bent_cuts = bent_cuts ? 6 : 0;
     double ink = 0;
     for (uint8_t v : stroke.pixels) ink += v;
     for (const StringPiece& p : digit_string_pieces(both, o)) {

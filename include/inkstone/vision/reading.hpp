@@ -67,9 +67,10 @@ struct ReaderOptions {
   // profile, and up to bent_cuts bent ones (0: none): the cleanest paths from top to bottom
   // (fewest strokes crossed) within cut_band line heights of a profile minimum or of a column
   // on a regular grid (a tenth of the line height apart), so that a cut can pass around a
-  // leaning digit.
+  // leaning digit. Off by default: on synthetic touching strings they read no more strings
+  // right and take twice the time (docs/reading.md); 6 is a good number to try.
   double cut_band = 0.3;
-  int bent_cuts = 6;
+  int bent_cuts = 0;
   // A blob no wider than max_digit_width line heights that the classifier reads as one digit
   // with at least this confidence is not split.
   double keep_whole_confidence = 0.9;
