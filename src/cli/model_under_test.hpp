@@ -59,7 +59,7 @@ std::vector<std::string> model_class_names(const ModelUnderTest& m);
 // The reader's tuning options shared by `read` and `bench read`.
 struct ReaderTuning {
   double split_bonus = 0, keep_whole = 0.9, max_digit_width = 1.4;
-  double width_sd = 0.22;
+  double width_sd = 0.4;
   double low_fraction = 0.5;
   double min_piece_width = 0.15;
   int bent_cuts = 0;

@@ -80,7 +80,7 @@ struct ReaderOptions {
   // The prior on how many digits a blob holds: digits are digit_width line heights wide on
   // average, with a standard deviation of width_sd.
   double digit_width = 0.8;
-  double width_sd = 0.22;
+  double width_sd = 0.4;
   // How many digits the string holds when that is known (a 5-digit postcode, an 8-digit
   // student number), 0 when not. When the blobs read on their own give another count, the
   // reader takes the readings of each blob with k digits whose counts add up to it and whose
