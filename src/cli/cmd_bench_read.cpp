@@ -29,7 +29,7 @@ struct BenchReadOptions {
   bool json = false;
   int errors = 10;
   int limit = 0;
-  ReaderTuning tuning;
+  ReaderOptions tuning;               // the reader's tunable options, from the command line
   std::vector<std::string> ensemble;  // more models, probabilities averaged
 };
 

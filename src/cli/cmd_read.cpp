@@ -26,7 +26,7 @@ struct ReadOptions {
   bool json = false;
   std::string annotate;
   int top = 3;
-  ReaderTuning tuning;
+  ReaderOptions tuning;               // the reader's tunable options, from the command line
   std::vector<std::string> ensemble;  // more models, probabilities averaged
 };
 

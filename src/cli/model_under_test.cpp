@@ -88,17 +88,13 @@ Reading read_file(const std::string& path, bool boxes, const Classifier& classif
   }
 }
 
-void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
-  const ReaderOptions d;
-  t = {d.split_bonus, d.keep_whole_confidence,  d.max_digit_width,
-       d.width_sd,    d.normalize.low_fraction, d.min_piece_width,
-       d.bent_cuts,   d.expected_digits};
+void add_reader_tuning_options(CLI::App& cmd, ReaderOptions& t) {
   cmd.add_option("--split-bonus", t.split_bonus,
                  "Touching digits: added to each piece's log-confidence when choosing cuts "
                  "(higher splits more readily)")
       ->check(CLI::Range(-10.0, 10.0))
       ->capture_default_str();
-  cmd.add_option("--keep-whole", t.keep_whole,
+  cmd.add_option("--keep-whole", t.keep_whole_confidence,
                  "Touching digits: a blob read as one digit with this confidence is not cut")
       ->check(CLI::Range(0.0, 1.01))
       ->capture_default_str();
@@ -106,10 +102,19 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
                  "Touching digits: blobs wider than this many line heights are always cut")
       ->check(CLI::Range(0.3, 10.0))
       ->capture_default_str();
+  cmd.add_option("--digit-width", t.digit_width,
+                 "Touching digits: mean width of a digit, in line heights, in the prior on how "
+                 "many digits a blob holds")
+      ->check(CLI::Range(0.1, 2.0))
+      ->capture_default_str();
   cmd.add_option("--width-sd", t.width_sd,
                  "Touching digits: spread of digit widths, in line heights, in the prior on how "
                  "many digits a blob holds")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--min-split-width", t.min_split_width,
+                 "Touching digits: blobs narrower than this many line heights are never cut")
+      ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
   cmd.add_option("--min-piece-width", t.min_piece_width,
                  "Touching digits: no piece cut from a blob is narrower than this many line "
@@ -126,22 +131,11 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t) {
                  "postcode); the cuts are chosen so that the count comes out right (0: unknown)")
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
-  cmd.add_option("--hysteresis", t.low_fraction,
+  cmd.add_option("--hysteresis", t.normalize.low_fraction,
                  "Ink: pixels down to this fraction of Otsu's threshold count when they touch "
                  "stronger ink (1: one threshold)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-}
-
-void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& o) {
-  o.split_bonus = t.split_bonus;
-  o.keep_whole_confidence = t.keep_whole;
-  o.max_digit_width = t.max_digit_width;
-  o.width_sd = t.width_sd;
-  o.normalize.low_fraction = t.low_fraction;
-  o.min_piece_width = t.min_piece_width;
-  o.bent_cuts = t.bent_cuts;
-  o.expected_digits = t.expected_digits;
 }
 
 void add_ensemble_option(CLI::App& cmd, std::vector<std::string>& more_models) {
@@ -153,15 +147,14 @@ void add_ensemble_option(CLI::App& cmd, std::vector<std::string>& more_models) {
 }
 
 ReaderModel load_reader_model(const std::string& path, const std::vector<std::string>& more_models,
-                              const ReaderTuning& tuning) {
+                              const ReaderOptions& tuning) {
   ReaderModel m;
   m.members.push_back(Recognizer::load(path));
   for (const std::string& p : more_models) m.members.push_back(Recognizer::load(p));
   std::vector<Recognizer*> members;
   for (const auto& r : m.members) members.push_back(r.get());
   m.classify = averaged_classifier(members);
-  m.options = m.members[0]->reader_options();
-  apply_reader_tuning(tuning, m.options);
+  m.options = m.members[0]->reader_options(tuning);
   return m;
 }
 

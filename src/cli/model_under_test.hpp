@@ -56,17 +56,9 @@ std::vector<std::string> class_names_of(const ModelUnderTest& m, const Dataset& 
 // The class names stored with the model, or the class numbers.
 std::vector<std::string> model_class_names(const ModelUnderTest& m);
 
-// The reader's tuning options shared by `read` and `bench read`.
-struct ReaderTuning {
-  double split_bonus = 0, keep_whole = 0.9, max_digit_width = 1.4;
-  double width_sd = 0.4;
-  double low_fraction = 0.5;
-  double min_piece_width = 0.15;
-  int bent_cuts = 0;
-  int expected_digits = 0;
-};
-void add_reader_tuning_options(CLI::App& cmd, ReaderTuning& t);
-void apply_reader_tuning(const ReaderTuning& t, ReaderOptions& options);
+// The reader's tuning options shared by `read` and `bench read`, bound to the fields of
+// `tuning` (load_reader_model fills in the fields that follow from the model).
+void add_reader_tuning_options(CLI::App& cmd, ReaderOptions& tuning);
 
 // The model `read` and `bench read` read with: one model, or with --ensemble more models whose
 // probabilities are averaged, and the reader options that fit them.
@@ -78,7 +70,7 @@ struct ReaderModel {
 // Registers --ensemble MODEL (repeatable) on a command.
 void add_ensemble_option(CLI::App& cmd, std::vector<std::string>& more_models);
 ReaderModel load_reader_model(const std::string& path, const std::vector<std::string>& more_models,
-                              const ReaderTuning& tuning);
+                              const ReaderOptions& tuning);
 
 // Reads one image file as a digit string, or (boxes) as a form of printed boxes; errors name
 // the file.

@@ -60,6 +60,15 @@ Recognizer::Recognizer(Sequential model, Normalization normalization, nlohmann::
     if (meta.is_object() && meta.contains(key)) info_[key] = meta[key];
 }
 
+ReaderOptions Recognizer::reader_options(ReaderOptions tuned) const {
+  tuned.classes = options_.classes;
+  tuned.class_names = options_.class_names;
+  tuned.reject_class = options_.reject_class;
+  tuned.normalize.size = options_.normalize.size;
+  tuned.normalize.box = options_.normalize.box;
+  return tuned;
+}
+
 std::vector<float> Recognizer::classify(const std::vector<Image>& inputs) {
   const int s = options_.normalize.size;
   Dataset batch;

@@ -327,13 +327,26 @@ BlobPieces pieces_of(const Image& ink, const std::vector<int32_t>& lab, const Bl
   return bp;
 }
 
-// What one blob can read as: its best reading with k digits for every k it allows (none where
-// it allows none), and the reading the blob chooses on its own.
+// What one blob can read as: its candidate pieces and their class probabilities, its best
+// pieces with k digits for every k it allows (none where it allows none), and the pieces the
+// blob chooses on its own.
 struct BlobOutcome {
+  std::vector<Piece> pieces;
+  std::vector<float> probs;            // pieces.size() rows of o.classes
   std::vector<double> score_by_count;  // -inf where a count is not possible
-  std::vector<std::vector<DigitReading>> by_count;
-  std::vector<DigitReading> own;
+  std::vector<std::vector<size_t>> by_count;
+  std::vector<size_t> own;
 };
+
+// The readings of some of a blob's pieces.
+std::vector<DigitReading> readings_of(const BlobOutcome& blob, const std::vector<size_t>& chosen,
+                                      const ReaderOptions& o) {
+  std::vector<DigitReading> r;
+  for (size_t s : chosen)
+    r.push_back(vision_detail::reading_of(blob.probs.data() + s * static_cast<size_t>(o.classes), o,
+                                          blob.pieces[s].box, blob.pieces[s].input));
+  return r;
+}
 
 constexpr double kImpossible = -1e300;
 
@@ -345,21 +358,16 @@ BlobOutcome read_blob(const Image& ink, const std::vector<int32_t>& lab, const B
   out.by_count.resize(static_cast<size_t>(K + 1));
   const int bw = b.x1 - b.x0 + 1;
   const int max_w = static_cast<int>(std::floor(o.max_digit_width * H));
-  const BlobPieces bp = pieces_of(ink, lab, b, H, o);
+  BlobPieces bp = pieces_of(ink, lab, b, H, o);
   const std::vector<std::pair<int, int>>& spans = bp.spans;
-  const std::vector<Piece>& pieces = bp.pieces;
+  out.pieces = std::move(bp.pieces);
+  const std::vector<Piece>& pieces = out.pieces;
   const int m = static_cast<int>(bp.cuts.size());
   if (pieces.empty()) return out;
   std::vector<Image> inputs;
   for (const Piece& p : pieces) inputs.push_back(p.input);
-  const std::vector<float> probs = vision_detail::classify_checked(inputs, classify, o);
-  const auto row = [&](size_t s) { return probs.data() + s * static_cast<size_t>(o.classes); };
-  const auto read = [&](const std::vector<size_t>& chosen) {
-    std::vector<DigitReading> r;
-    for (size_t s : chosen)
-      r.push_back(vision_detail::reading_of(row(s), o, pieces[s].box, pieces[s].input));
-    return r;
-  };
+  out.probs = vision_detail::classify_checked(inputs, classify, o);
+  const auto row = [&](size_t s) { return out.probs.data() + s * static_cast<size_t>(o.classes); };
   std::vector<double> score(pieces.size());
   for (size_t s = 0; s < pieces.size(); ++s)
     score[s] =
@@ -391,27 +399,25 @@ BlobOutcome read_blob(const Image& ink, const std::vector<int32_t>& lab, const B
   // spanning the blob's width, each digit about digit_width * H wide (sd width_sd * H):
   //   log P(k) = -(w / H - k digit_width)^2 / (2 k width_sd^2) - log(k) / 2.
   int k_best = -1;
-  std::vector<std::vector<size_t>> chosen(static_cast<size_t>(K + 1));
   for (int k = 1; k <= K; ++k) {
     const double cut_score = best[static_cast<size_t>(m - 1)][static_cast<size_t>(k)];
     if (cut_score == kImpossible) continue;
     const double d = bw / H - k * o.digit_width;
     out.score_by_count[static_cast<size_t>(k)] =
         cut_score - d * d / (2 * k * o.width_sd * o.width_sd) - 0.5 * std::log(k);
-    std::vector<size_t>& c = chosen[static_cast<size_t>(k)];
+    std::vector<size_t>& c = out.by_count[static_cast<size_t>(k)];
     for (int j = m - 1, n = k; n > 0; --n) {
       const int s = from[static_cast<size_t>(j)][static_cast<size_t>(n)];
       c.push_back(static_cast<size_t>(s));
       j = spans[static_cast<size_t>(s)].first;
     }
     std::reverse(c.begin(), c.end());
-    out.by_count[static_cast<size_t>(k)] = read(c);
     if (k_best < 0 || out.score_by_count[static_cast<size_t>(k)] >
                           out.score_by_count[static_cast<size_t>(k_best)])
       k_best = k;
   }
-  std::vector<size_t> own =
-      k_best > 0 ? chosen[static_cast<size_t>(k_best)] : std::vector<size_t>{};
+  std::vector<size_t>& own = out.own;
+  if (k_best > 0) own = out.by_count[static_cast<size_t>(k_best)];
   const bool short_blob = b.y1 - b.y0 + 1 < o.fragment_height * H;
   if (whole < pieces.size()) {
     const double conf = vision_detail::digit_confidence(row(whole), o);
@@ -425,14 +431,13 @@ BlobOutcome read_blob(const Image& ink, const std::vector<int32_t>& lab, const B
     if (k_best < 0) {
       own = {whole};
       out.score_by_count[1] = std::log(std::max(1e-9, conf));
-      out.by_count[1] = read(own);
+      out.by_count[1] = own;
     }
   }
   // A blob shorter than a digit that the classifier's reject class calls "not a digit" is a
   // fragment (a stroke the pen broke off, a blot): no digit.
   if (o.reject_class >= 0 && own.size() == 1 && short_blob && row(own[0])[o.reject_class] > 0.5f)
     own.clear();
-  out.own = read(own);
   return out;
 }
 
@@ -483,8 +488,9 @@ Reading segment_and_read(const Image& ink, const std::vector<int32_t>& lab,
     counts = counts_adding_up_to(blobs, o.expected_digits);
   Reading out;
   for (size_t b = 0; b < blobs.size(); ++b) {
-    const std::vector<DigitReading>& r =
-        counts.empty() ? blobs[b].own : blobs[b].by_count[static_cast<size_t>(counts[b])];
+    const std::vector<DigitReading> r = readings_of(
+        blobs[b], counts.empty() ? blobs[b].own : blobs[b].by_count[static_cast<size_t>(counts[b])],
+        o);
     out.digits.insert(out.digits.end(), r.begin(), r.end());
   }
   for (const DigitReading& d : out.digits) out.text += d.label;

@@ -134,6 +134,30 @@ TEST(Ensemble, AveragesTheMembersProbabilitiesAndRefusesMismatches) {
   EXPECT_THROW(averaged_classifier({}), Error);
 }
 
+TEST(Recognizer, TunedReaderOptionsKeepTheirTuningAndTakeTheModelsFacts) {
+  nlohmann::json meta = {
+      {"class_names", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "none"}}};
+  Recognizer r(model_from_spec(preset_spec("mlp", {1, 32, 32}, 11)), Normalization{}, meta, "m");
+  ReaderOptions tuned;
+  tuned.width_sd = 0.7;
+  tuned.digit_width = 0.55;
+  tuned.expected_digits = 5;
+  tuned.normalize.low_fraction = 0.8;
+  tuned.classes = 3;  // wrong facts about the model are replaced
+  tuned.normalize.size = 28;
+  const ReaderOptions o = r.reader_options(tuned);
+  EXPECT_EQ(o.width_sd, 0.7);
+  EXPECT_EQ(o.digit_width, 0.55);
+  EXPECT_EQ(o.expected_digits, 5);
+  EXPECT_EQ(o.normalize.low_fraction, 0.8);
+  EXPECT_EQ(o.classes, 11);
+  EXPECT_EQ(o.class_names.size(), 11u);
+  EXPECT_EQ(o.reject_class, 10);
+  EXPECT_EQ(o.normalize.size, 32);
+  EXPECT_EQ(o.normalize.box, 32 * 20 / 28);
+  EXPECT_EQ(r.reader_options().width_sd, ReaderOptions{}.width_sd);  // its own stay untuned
+}
+
 // The server over real sockets: routes, limits, bad requests, and that it stays up under load.
 TEST(Server, ServesAndSurvivesBadRequestsAndLoad) {
   auto r = tiny_recognizer();

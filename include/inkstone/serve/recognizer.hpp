@@ -32,6 +32,9 @@ class Recognizer {
     return [this](const std::vector<Image>& in) { return classify(in); };
   }
   const ReaderOptions& reader_options() const { return options_; }
+  // `tuned` with the fields that follow from the model put in: classes, class names, reject
+  // class and input size (for options a user tuned, e.g. on the command line).
+  ReaderOptions reader_options(ReaderOptions tuned) const;
   const std::vector<std::string>& class_names() const { return options_.class_names; }
   int classes() const { return options_.classes; }
   int input_size() const { return options_.normalize.size; }

@@ -56,7 +56,7 @@ struct ReaderOptions {
   // narrower than min_split_width line heights never is; between them, cuts are chosen by
   // the classifier's confidence. At most max_digits_per_blob digits come from one blob.
   double max_digit_width = 1.4;
-  double min_split_width = 0.7;
+  double min_split_width = 0.4;
   int max_digits_per_blob = 8;
   // A piece cut from a blob must be at least this many line heights tall (digits are as tall as
   // the line; the half of a digit a wrong cut makes often is not).
@@ -79,7 +79,7 @@ struct ReaderOptions {
   double split_bonus = 0.0;
   // The prior on how many digits a blob holds: digits are digit_width line heights wide on
   // average, with a standard deviation of width_sd.
-  double digit_width = 0.8;
+  double digit_width = 0.6;
   double width_sd = 0.4;
   // How many digits the string holds when that is known (a 5-digit postcode, an 8-digit
   // student number), 0 when not. When the blobs read on their own give another count, the
