@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/helpers.hpp"
@@ -12,6 +13,7 @@
 #include "inkstone/data/image.hpp"
 #include "inkstone/data/loader.hpp"
 #include "inkstone/data/registry.hpp"
+#include "inkstone/data/user_datasets.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone::cli {
@@ -78,7 +80,34 @@ void run_list() {
   }
 }
 
+// A user's own dataset (folder:, csv:, idx:) has no registry entry: it is described by
+// loading it — source, image shape, and images per class in each split.
+void print_user_dataset_info(const std::string& name) {
+  const DatasetSplits d = load_user_dataset(name);
+  std::printf("%s\n  source: %s\n  images: %dx%d, %d channel(s)\n  classes: %d\n", name.c_str(),
+              d.train.source.c_str(), d.train.width, d.train.height, d.train.channels,
+              d.train.num_classes);
+  if (!d.note.empty()) std::printf("  note: %s\n", d.note.c_str());
+  std::printf("  %-14s %10s %10s\n", "class", "train", "test");
+  std::vector<int64_t> train(static_cast<size_t>(d.train.num_classes), 0), test(train);
+  for (int32_t l : d.train.labels) ++train[static_cast<size_t>(l)];
+  for (int32_t l : d.test.labels)
+    if (l >= 0 && l < d.train.num_classes) ++test[static_cast<size_t>(l)];
+  for (size_t c = 0; c < train.size(); ++c) {
+    const std::string label =
+        c < d.train.class_names.size() ? d.train.class_names[c] : std::to_string(c);
+    std::printf("  %-14s %10lld %10lld\n", label.c_str(), static_cast<long long>(train[c]),
+                static_cast<long long>(test[c]));
+  }
+  std::printf("  %-14s %10lld %10lld\n", "total", static_cast<long long>(d.train.size()),
+              static_cast<long long>(d.test.size()));
+}
+
 void run_info(const DataCommandOptions& o) {
+  if (is_user_dataset(o.name)) {
+    print_user_dataset_info(o.name);
+    return;
+  }
   DataOptions opt;
   opt.data_dir = o.data_dir;
   std::printf("%s", format_dataset_info(dataset_info(o.name, opt, !o.no_verify)).c_str());
@@ -114,7 +143,10 @@ void add_data_command(CLI::App& app) {
   auto info_opts = std::make_shared<DataCommandOptions>();
   CLI::App* info = data->add_subcommand(
       "info", "Describe a dataset: files, checksums, classes and where it is found.");
-  info->add_option("name", info_opts->name, "Dataset name (see `inkstone data list`)")->required();
+  info->add_option("name", info_opts->name,
+                   "Dataset name (see `inkstone data list`), or your own: folder:DIR, "
+                   "csv:TRAIN[,TEST], idx:DIR")
+      ->required();
   info->add_option("--data", info_opts->data_dir, "Directory holding the dataset files");
   info->add_flag("--no-verify", info_opts->no_verify, "Do not hash the files found");
   info->callback([info_opts] { run_info(*info_opts); });

@@ -1,16 +1,18 @@
 // `inkstone synth pieces` and the idx:DIR dataset form on tiny MNIST-format data: the command
 // writes train/t10k IDX files and classes.txt whose counts match its summary line, the directory
-// loads as an 11-class dataset ("0".."9", "none") for data show, train and eval, the same seed
-// gives the same bytes, --reject-ratio 0 keeps only digit pieces, and bad input gets a clear
-// error.
+// loads as an 11-class dataset ("0".."9", "none") for data info, data show, train and eval, the
+// same seed gives the same bytes, --reject-ratio 0 keeps only digit pieces, and bad input gets a
+// clear error.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iterator>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -197,6 +199,16 @@ TEST(SynthPiecesCli, IdxDirectoryLoadsAsElevenClasses) {
   const Summary s = parse_summary(f.run.out);
   ASSERT_TRUE(s.ok) << f.run.out;
   const std::string idx = "idx:" + f.out.string();
+
+  // `data info` describes it: eleven classes, the split sizes the summary gave.
+  auto info = run_cli("data info " + idx);
+  ASSERT_EQ(info.code, 0) << info.err;
+  EXPECT_NE(info.out.find("classes: 11"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("none"), std::string::npos) << info.out;
+  std::ostringstream total;
+  total << std::setw(10) << s.train << " " << std::setw(10) << s.test;
+  EXPECT_NE(info.out.find("total          " + total.str()), std::string::npos) << info.out;
+  EXPECT_NE(run_cli("data info idx:" + tmp(f.tag + "_missing").string()).code, 0);
 
   const fs::path png = tmp(f.tag + "_show.png");
   auto r = run_cli("data show " + idx + " --count 16 --out " + png.string());
