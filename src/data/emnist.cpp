@@ -27,19 +27,12 @@ void transpose_images(Dataset& d) {
 Dataset load_mapped_idx_dataset(const std::string& images_path, const std::string& labels_path,
                                 const std::string& name, const LabelMapping& mapping,
                                 bool transposed) {
-  // Labels first: they are small, so a mismatch is reported before the large image read.
-  const std::vector<uint8_t> labels = read_idx_labels(labels_path);
-  IdxImages images = read_idx_images(images_path);
-  if (images.count != static_cast<int64_t>(labels.size())) {
-    throw Error(images_path + " holds " + std::to_string(images.count) + " images but " +
-                labels_path + " holds " + std::to_string(labels.size()) +
-                " labels: the counts must match");
-  }
+  // Read as a dataset of 256 classes (every label byte is in range there), then map the labels.
+  Dataset ds = load_idx_dataset(images_path, labels_path, name,
+                                std::vector<std::string>(256, std::string()));
   const int first = mapping.first_label, n = mapping.num_classes();
-  Dataset ds;
-  ds.labels.resize(labels.size());
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const int label = labels[i];
+  for (size_t i = 0; i < ds.labels.size(); ++i) {
+    const int label = ds.labels[i];
     if (label < first || label >= first + n) {
       throw Error(labels_path + ": label " + std::to_string(label) + " at index " +
                   std::to_string(i) + " is not in the label mapping " + mapping.source +
@@ -47,12 +40,6 @@ Dataset load_mapped_idx_dataset(const std::string& images_path, const std::strin
     }
     ds.labels[i] = label - first;
   }
-  ds.name = name;
-  ds.source = images_path + " + " + labels_path;
-  ds.channels = 1;
-  ds.height = images.rows;
-  ds.width = images.cols;
-  ds.images = std::move(images.pixels);
   ds.num_classes = n;
   ds.class_names = mapping.class_names;
   if (transposed) transpose_images(ds);
