@@ -13,28 +13,8 @@
 # `apt-get install dataset-fashion-mnist` or `inkstone data download fashion-mnist`.
 # Needs INKSTONE_DATA (or downloaded datasets), jq, and a build (scripts/build.sh).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-inkstone=${INKSTONE_BIN:-$root/build/release/inkstone}
-sizes="10 100 1000 6000" steps=1500 seed=1 base="" out=$(mktemp -d)
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --base) base=$2; shift 2 ;;
-    --sizes) sizes=$2; shift 2 ;;
-    --steps) steps=$2; shift 2 ;;
-    --seed) seed=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    *) echo "usage: $0 [--base MODEL.inks] [--sizes \"10 100 1000 6000\"] [--steps S] [--seed N] [--out DIR]" >&2
-       exit 2 ;;
-  esac
-done
-command -v jq >/dev/null || { echo "$0: needs jq (apt-get install jq)" >&2; exit 1; }
-mkdir -p "$out"
-if [ -z "$base" ]; then
-  base=$out/base.inks
-  "$inkstone" train --recipe tutorial --seed "$seed" --validate none --save "$base" --json \
-    > "$out/base.json"
-fi
-pct() { jq -r "$1 * 10000 | round / 100" "$2"; }
+sizes="10 100 1000 6000" steps=1500
+source "$(dirname "$0")/experiment_common.sh"
 mnist_with_head_of_base() {  # tuned model -> MNIST test accuracy of its features + base's head, %
   "$inkstone" eval "$base" --dataset mnist --weights-from "$1" --json > "$out/forget.json"
   pct .accuracy "$out/forget.json"

@@ -11,28 +11,8 @@
 # Without --base, the base is trained first (the tutorial recipe, seed --seed).
 # Needs INKSTONE_DATA (or a downloaded MNIST), jq, and a build (scripts/build.sh).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-inkstone=${INKSTONE_BIN:-$root/build/release/inkstone}
-shift_spec="thick=2,rotate=25" sizes="10 50 100 500" steps=600 seed=1 base="" out=$(mktemp -d)
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --base) base=$2; shift 2 ;;
-    --sizes) sizes=$2; shift 2 ;;
-    --steps) steps=$2; shift 2 ;;
-    --seed) seed=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    *) echo "usage: $0 [--base MODEL.inks] [--sizes \"10 50 100 500\"] [--steps S] [--seed N] [--out DIR]" >&2
-       exit 2 ;;
-  esac
-done
-command -v jq >/dev/null || { echo "$0: needs jq (apt-get install jq)" >&2; exit 1; }
-mkdir -p "$out"
-if [ -z "$base" ]; then
-  base=$out/base.inks
-  "$inkstone" train --recipe tutorial --seed "$seed" --validate none --save "$base" --json \
-    > "$out/base.json"
-fi
-pct() { jq -r "$1 * 10000 | round / 100" "$2"; }
+shift_spec="thick=2,rotate=25" sizes="10 50 100 500" steps=600
+source "$(dirname "$0")/experiment_common.sh"
 clean() {  # model -> accuracy on the clean MNIST test set, %
   "$inkstone" eval "$1" --dataset mnist --json > "$out/clean.json"
   pct .accuracy "$out/clean.json"
