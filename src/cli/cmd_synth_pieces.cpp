@@ -98,6 +98,12 @@ void add_synth_pieces_command(CLI::App& synth) {
                   "At most this many \"none\" pieces per digit piece")
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
+  cmd->add_option("--bent-cuts", o->pieces.reader.bent_cuts,
+                  "Bent cuts tried per blob besides the straight ones, as `inkstone read "
+                  "--bent-cuts` (a reader that uses them needs a classifier trained on their "
+                  "pieces)")
+      ->check(CLI::Range(0, 32))
+      ->capture_default_str();
   cmd->add_option("--out", o->out_dir, "Output directory")->required();
   cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
   cmd->add_option("--dataset", o->dataset, "Digits to draw from")->capture_default_str();

@@ -1,8 +1,8 @@
 // `inkstone synth pieces` and the idx:DIR dataset form on tiny MNIST-format data: the command
 // writes train/t10k IDX files and classes.txt whose counts match its summary line, the directory
 // loads as an 11-class dataset ("0".."9", "none") for data info, data show, train and eval, the
-// same seed gives the same bytes, --reject-ratio 0 keeps only digit pieces, and bad input gets a
-// clear error.
+// same seed gives the same bytes, --reject-ratio 0 keeps only digit pieces, --bent-cuts cuts
+// more pieces, and bad input gets a clear error.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -302,6 +302,27 @@ TEST(SynthPiecesCli, RejectRatioZeroKeepsOnlyTheDigitPieces) {
   EXPECT_TRUE(read_images(dir / "train-images-idx3-ubyte") == digit_images);
 }
 
+TEST(SynthPiecesCli, BentCutsCutMorePiecesFromTheSameStrings) {
+  const Fixture& f = fixture();
+  ASSERT_EQ(f.run.code, 0) << f.run.err;
+  const Summary plain = parse_summary(f.run.out);
+  ASSERT_TRUE(plain.ok) << f.run.out;
+  const fs::path dir = tmp(f.tag + "_bent");
+  fs::remove_all(dir);
+  const auto r = run_cli("synth pieces --strings 40 --test-strings 10 --bent-cuts 6 --out " +
+                         dir.string() + f.data);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Summary bent = parse_summary(r.out);
+  ASSERT_TRUE(bent.ok) << r.out;
+  // Bent cuts are tried besides the straight ones: more candidate pieces, the labels still
+  // digits or "none", and the files match the summary.
+  EXPECT_GT(bent.train - bent.train_none, plain.train - plain.train_none);
+  const std::vector<int> train = read_labels(dir / "train-labels-idx1-ubyte");
+  EXPECT_EQ(static_cast<int>(train.size()), bent.train);
+  EXPECT_EQ(count_of(train, kNone), bent.train_none);
+  for (int l : train) EXPECT_TRUE(l >= 0 && l <= kNone) << l;
+}
+
 TEST(SynthPiecesCli, BadOptionsAndMissingFilesAreErrors) {
   const Fixture& f = fixture();
   // Usage errors (CLI11): exit 2, the first line names the option, nothing written.
@@ -311,7 +332,8 @@ TEST(SynthPiecesCli, BadOptionsAndMissingFilesAreErrors) {
   EXPECT_EQ(r.out, "");
   const fs::path never = tmp(f.tag + "_never");
   fs::remove_all(never);
-  for (const std::string bad : {"--touching 2", "--reject-ratio -1", "--strings 0", "--length 1"}) {
+  for (const std::string bad :
+       {"--touching 2", "--reject-ratio -1", "--strings 0", "--length 1", "--bent-cuts 33"}) {
     r = run_cli("synth pieces " + bad + " --out " + never.string() + f.data);
     EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
     EXPECT_NE(r.err.substr(0, r.err.find('\n')).find(bad.substr(0, bad.find(' '))),
