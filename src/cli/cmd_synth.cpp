@@ -47,6 +47,8 @@ void run_synth(const SynthOptions& o) {
   }
   const std::string truth_path = detail::join_path(o.out_dir, "truth.tsv");
   detail::write_file_atomic(truth_path, truth.data(), truth.size());
+  // The digits actually drawn from (MNIST may have been replaced by mnist-10k).
+  if (!data.note.empty()) std::printf("Dataset: %s\n", data.note.c_str());
   std::printf("Wrote %d %s strings of %d digits from %s %s digits to %s (ground truth: %s)\n",
               o.count, o.strings.layout.c_str(), o.strings.length, o.dataset.c_str(),
               o.split.c_str(), o.out_dir.c_str(), truth_path.c_str());

@@ -61,6 +61,8 @@ void run_pieces(const PiecesOptions& o) {
   for (const std::string& name : train.class_names) classes += name + "\n";
   detail::write_file_atomic(detail::join_path(o.out_dir, "classes.txt"), classes.data(),
                             classes.size());
+  // The digits actually drawn from (MNIST may have been replaced by mnist-10k).
+  if (!data.note.empty()) std::printf("Dataset: %s\n", data.note.c_str());
   std::printf(
       "Wrote idx:%s — train: %s pieces (%s none) from %d strings of %s training digits; test: %s "
       "pieces (%s none) from %d strings of its test digits\n",

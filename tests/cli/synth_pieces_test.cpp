@@ -161,6 +161,8 @@ TEST(SynthPiecesCli, WritesIdxFilesThatMatchTheSummary) {
   for (const char* name : kFiles) EXPECT_TRUE(fs::is_regular_file(f.out / name)) << name;
   EXPECT_EQ(read_bytes(f.out / "classes.txt"), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\nnone\n");
 
+  // The digits' source is named first (it may be mnist-10k standing in for MNIST).
+  EXPECT_EQ(f.run.out.rfind("Dataset: ", 0), 0u) << f.run.out;
   const Summary s = parse_summary(f.run.out);
   ASSERT_TRUE(s.ok) << f.run.out;
   EXPECT_EQ(s.dir, f.out.string());
