@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/model_under_test.hpp"
 #include "data/file_util.hpp"
+#include "inkstone/eval/metrics.hpp"
 #include "inkstone/serve/recognizer.hpp"
 #include "inkstone/tensor/error.hpp"
 
@@ -59,29 +60,12 @@ std::vector<Truth> read_truth(const std::string& dir) {
   return out;
 }
 
-// Levenshtein distance: the fewest insertions, deletions and substitutions turning a into b.
-int edit_distance(const std::string& a, const std::string& b) {
-  std::vector<int> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    int diag = row[0];
-    row[0] = static_cast<int>(i);
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const int up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 void run_bench_read(const BenchReadOptions& o) {
   std::vector<Truth> truth = read_truth(o.dir);
   if (o.limit > 0 && static_cast<size_t>(o.limit) < truth.size())
     truth.resize(static_cast<size_t>(o.limit));
   const ReaderModel rm = load_reader_model(o.model_path, o.ensemble, o.tuning);
   const ReaderOptions& ro = rm.options;
-  const Classifier& classify = rm.classify;
   int64_t strings_right = 0, digits = 0, digits_right = 0, edits = 0, length_wrong = 0,
           failures = 0;
   std::vector<double> ms;
@@ -91,7 +75,7 @@ void run_bench_read(const BenchReadOptions& o) {
     std::string read;
     std::string error;
     try {
-      read = read_file(detail::join_path(o.dir, t.file), o.boxes, classify, ro).text;
+      read = read_file(detail::join_path(o.dir, t.file), o.boxes, rm, ro).text;
     } catch (const Error& e) {
       error = e.what();
       ++failures;

@@ -44,11 +44,10 @@ void run_read(const ReadOptions& o) {
   const ReaderModel rm = load_reader_model(o.model_path, o.ensemble, o.tuning);
   ReaderOptions ro = rm.options;
   ro.top = o.top;
-  const Classifier& classify = rm.classify;
   nlohmann::json all = nlohmann::json::array();
   for (size_t i = 0; i < o.images.size(); ++i) {
     const std::string& path = o.images[i];
-    const Reading r = read_file(path, o.boxes, classify, ro);
+    const Reading r = read_file(path, o.boxes, rm, ro);
     if (o.json) {
       nlohmann::json j = reading_to_json(r, ro.class_names);
       j["file"] = path;

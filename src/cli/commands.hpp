@@ -11,6 +11,7 @@ struct GlobalOptions {
 };
 
 void add_train_command(CLI::App& app);
+void add_train_line_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_finetune_command(CLI::App& app);

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Worker threads (default: INKSTONE_THREADS or all cores)")
       ->check(CLI::Range(1, 1024));
   inkstone::cli::add_train_command(app);
+  inkstone::cli::add_train_line_command(app);
   inkstone::cli::add_eval_command(app);
   inkstone::cli::add_compare_command(app);
   inkstone::cli::add_finetune_command(app);

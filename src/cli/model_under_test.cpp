@@ -76,11 +76,19 @@ std::vector<std::string> model_class_names(const ModelUnderTest& m) {
   return class_names_from_metadata(m.meta, static_cast<int>(m.model.output_shape().numel()));
 }
 
-Reading read_file(const std::string& path, bool boxes, const Classifier& classify,
+Reading read_file(const std::string& path, bool boxes, const ReaderModel& model,
                   const ReaderOptions& options) {
   try {
     const Image img = read_image(path, options.max_pixels);
-    return boxes ? read_boxes(img, classify, options) : read_digit_string(img, classify, options);
+    if (model.line) {
+      if (boxes) throw Error("a line model reads digit strings; --boxes needs a digit classifier");
+      LineReaderOptions lo = model.line->options();
+      lo.top = options.top;
+      lo.max_pixels = options.max_pixels;
+      return read_digit_line(img, model.line->scorer(), lo);
+    }
+    return boxes ? read_boxes(img, model.classify, options)
+                 : read_digit_string(img, model.classify, options);
   } catch (const Error& e) {
     const std::string what = e.what();
     if (what.rfind(path, 0) == 0) throw;
@@ -149,6 +157,15 @@ void add_ensemble_option(CLI::App& cmd, std::vector<std::string>& more_models) {
 ReaderModel load_reader_model(const std::string& path, const std::vector<std::string>& more_models,
                               const ReaderOptions& tuning) {
   ReaderModel m;
+  m.line = LineRecognizer::load_if_line(path);
+  if (m.line) {
+    if (!more_models.empty())
+      throw Error(path + ": --ensemble averages digit classifiers; this is a line model");
+    m.options = tuning;
+    m.options.classes = m.line->options().classes;
+    m.options.class_names = m.line->options().class_names;
+    return m;
+  }
   m.members.push_back(Recognizer::load(path));
   for (const std::string& p : more_models) m.members.push_back(Recognizer::load(p));
   std::vector<Recognizer*> members;

@@ -12,6 +12,7 @@
 #include "inkstone/data/dataset.hpp"
 #include "inkstone/data/loader.hpp"
 #include "inkstone/nn/sequential.hpp"
+#include "inkstone/serve/line_recognizer.hpp"
 #include "inkstone/serve/recognizer.hpp"
 #include "inkstone/tensor/tensor.hpp"
 #include "inkstone/vision/reading.hpp"
@@ -62,9 +63,12 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderOptions& tuning);
 
 // The model `read` and `bench read` read with: one model, or with --ensemble more models whose
 // probabilities are averaged, and the reader options that fit them.
+// A line model (`inkstone train-line`) reads strings whole instead: then `line` is set, members
+// and classify are empty, and options carries its class names.
 struct ReaderModel {
   std::vector<std::unique_ptr<Recognizer>> members;
   Classifier classify;
+  std::unique_ptr<LineRecognizer> line;
   ReaderOptions options;
 };
 // Registers --ensemble MODEL (repeatable) on a command.
@@ -74,7 +78,7 @@ ReaderModel load_reader_model(const std::string& path, const std::vector<std::st
 
 // Reads one image file as a digit string, or (boxes) as a form of printed boxes; errors name
 // the file.
-Reading read_file(const std::string& path, bool boxes, const Classifier& classify,
+Reading read_file(const std::string& path, bool boxes, const ReaderModel& model,
                   const ReaderOptions& options);
 
 }  // namespace inkstone::cli

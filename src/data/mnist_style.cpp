@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "data/resample.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone {
@@ -50,11 +51,8 @@ bool is_dark_on_light(const Image& g) {
   return 2 * light > total;
 }
 
-namespace {
-
-// Resamples src (w x h floats) to dw x dh: each output pixel averages the source area it covers
-// (exact box filter, so shrinking is anti-aliased); when enlarging, bilinear interpolation.
-std::vector<float> resize(const std::vector<float>& src, int w, int h, int dw, int dh) {
+std::vector<float> data_detail::resample(const std::vector<float>& src, int w, int h, int dw,
+                                         int dh) {
   std::vector<float> out(static_cast<size_t>(dw) * static_cast<size_t>(dh), 0.0f);
   const double sx = static_cast<double>(w) / dw, sy = static_cast<double>(h) / dh;
   auto at = [&](int x, int y) {
@@ -93,6 +91,28 @@ std::vector<float> resize(const std::vector<float>& src, int w, int h, int dw, i
   }
   return out;
 }
+
+std::vector<float> data_detail::crop_to_ink(const Image& ink, PixelBox& box) {
+  int x0 = ink.width, y0 = ink.height, x1 = -1, y1 = -1;
+  for (int y = 0; y < ink.height; ++y)
+    for (int x = 0; x < ink.width; ++x)
+      if (*ink.at(x, y) > 0) {
+        x0 = std::min(x0, x);
+        x1 = std::max(x1, x);
+        y0 = std::min(y0, y);
+        y1 = std::max(y1, y);
+      }
+  if (x1 < 0) throw Error("the image has no ink");
+  box = PixelBox{x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+  std::vector<float> crop(static_cast<size_t>(box.width) * static_cast<size_t>(box.height));
+  for (int y = 0; y < box.height; ++y)
+    for (int x = 0; x < box.width; ++x)
+      crop[static_cast<size_t>(y) * static_cast<size_t>(box.width) + static_cast<size_t>(x)] =
+          *ink.at(x0 + x, y0 + y);
+  return crop;
+}
+
+namespace {
 
 // Running minimum (or maximum) over windows of k samples centred on each of n values spaced by
 // `stride` (van Herk / Gil-Werman: a prefix and a suffix extreme per block of k, O(n) for any
@@ -151,8 +171,10 @@ Image extract_ink(const Image& image, const MnistStyleOptions& o) {
       g.pixels[i] = static_cast<uint8_t>(std::clamp(f[i] - bg[i], 0.0f, 255.0f));
   }
   const int t = otsu_threshold(g);
-  const uint8_t vmax = *std::max_element(g.pixels.begin(), g.pixels.end());
-  if (vmax <= t) throw Error("the image has no ink (it is flat)");
+  const auto [vmin_it, vmax_it] = std::minmax_element(g.pixels.begin(), g.pixels.end());
+  const uint8_t vmax = *vmax_it;
+  // One grey level everywhere has no threshold between ink and paper (Otsu then returns 0).
+  if (vmax <= t || *vmin_it == vmax) throw Error("the image has no ink (it is flat)");
   if (o.low_fraction < 0 || o.low_fraction > 1)
     throw Error("extract_ink: low_fraction must be in [0, 1]");
   // Ink: v > t, plus (hysteresis) v > low connected to it.
@@ -201,27 +223,14 @@ Image extract_ink(const Image& image, const MnistStyleOptions& o) {
 Image fit_ink(const Image& ink, const MnistStyleOptions& o) {
   if (o.box < 1 || o.size < o.box) throw Error("mnist_style: bad box or size");
   if (ink.channels != 1) throw Error("fit_ink needs a grey ink image");
-  int x0 = ink.width, y0 = ink.height, x1 = -1, y1 = -1;
-  for (int y = 0; y < ink.height; ++y)
-    for (int x = 0; x < ink.width; ++x)
-      if (*ink.at(x, y) > 0) {
-        x0 = std::min(x0, x);
-        x1 = std::max(x1, x);
-        y0 = std::min(y0, y);
-        y1 = std::max(y1, y);
-      }
-  if (x1 < 0) throw Error("the image has no ink");
-  const int cw = x1 - x0 + 1, ch = y1 - y0 + 1;
-  std::vector<float> crop(static_cast<size_t>(cw) * static_cast<size_t>(ch));
-  for (int y = 0; y < ch; ++y)
-    for (int x = 0; x < cw; ++x)
-      crop[static_cast<size_t>(y) * static_cast<size_t>(cw) + static_cast<size_t>(x)] =
-          *ink.at(x0 + x, y0 + y);
+  PixelBox box;
+  const std::vector<float> crop = data_detail::crop_to_ink(ink, box);
+  const int cw = box.width, ch = box.height;
   // Longest side -> box, the other in proportion (at least one pixel).
   const double scale = static_cast<double>(o.box) / std::max(cw, ch);
   const int dw = std::clamp(static_cast<int>(std::lround(cw * scale)), 1, o.box);
   const int dh = std::clamp(static_cast<int>(std::lround(ch * scale)), 1, o.box);
-  const std::vector<float> small = resize(crop, cw, ch, dw, dh);
+  const std::vector<float> small = data_detail::resample(crop, cw, ch, dw, dh);
   double m = 0, mx = 0, my = 0;
   for (int y = 0; y < dh; ++y)
     for (int x = 0; x < dw; ++x) {

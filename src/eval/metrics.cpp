@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "inkstone/tensor/error.hpp"
 
@@ -178,6 +179,22 @@ McNemarResult mcnemar(int64_t only_a, int64_t only_b) {
   for (double t : terms) sum += std::exp(t - max_term);
   r.p_value = std::min(1.0, 2 * std::exp(max_term + std::log(sum)));
   return r;
+}
+
+int edit_distance(const std::string& a, const std::string& b) {
+  // One row of the dynamic programme at a time: row[j] is the distance of a[0, i) to b[0, j).
+  std::vector<int> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    int diag = row[0];
+    row[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const int up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
 }
 
 }  // namespace inkstone

@@ -150,6 +150,42 @@ Sequential model_from_spec(const json& spec, uint64_t seed) {
   return model;
 }
 
+json line_cnn_spec(int height, int width, int classes) {
+  if (height != 32 || width < 32 || width % 4 != 0 || classes < 2)
+    throw Error(
+        "line-cnn: needs inputs 32 pixels high and a multiple of 4 (>= 32) wide, and >= 2 "
+        "classes; got " +
+        std::to_string(height) + "x" + std::to_string(width) + ", " + std::to_string(classes) +
+        " classes");
+  // Three 3x3 blocks (convolution, max pooling, batch normalization, ReLU) take the 32 x W strip
+  // to 96 maps of 4 x W/4 (the last pooling halves the height only, so columns stay 4 pixels
+  // apart); a 4x3 convolution reads each column whole (height 4 -> 1) and a 1x3 one widens the
+  // context to about 1.7 digits; a 1x1 convolution gives each of the W/4 - 4 frames its class
+  // scores. About 40 M multiply-accumulates for a 32 x 128 strip.
+  json layers = json::array();
+  const auto block = [&](int filters, json kernel, const char* padding, json pool) {
+    layers.push_back(layer("Conv2D", {{"filters", filters},
+                                      {"kernel_size", kernel},
+                                      {"padding", padding},
+                                      {"activation", "linear"},
+                                      {"use_bias", false}}));
+    if (!pool.is_null()) layers.push_back(layer("MaxPooling2D", {{"pool_size", pool}}));
+    // Momentum 0.9 (not Keras's 0.99): the running statistics forget their initial values
+    // within a few hundred steps, so that short trainings also infer well.
+    layers.push_back(layer("BatchNormalization", {{"momentum", 0.9}}));
+    layers.push_back(layer("ReLU"));
+  };
+  block(32, 3, "same", 2);
+  block(64, 3, "same", 2);
+  block(96, 3, "same", json::array({2, 1}));
+  block(128, json::array({4, 3}), "valid", nullptr);
+  block(128, json::array({1, 3}), "valid", nullptr);
+  layers.push_back(layer("Dropout", {{"rate", 0.25}}));
+  layers.push_back(
+      layer("Conv2D", {{"filters", classes}, {"kernel_size", 1}, {"activation", "linear"}}));
+  return json{{"input_shape", {1, height, width}}, {"layers", layers}};
+}
+
 std::vector<std::string> preset_names() {
   return {"mlp", "lenet5", "seed-cnn", "fast-cnn", "strong"};
 }

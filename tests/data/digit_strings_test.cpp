@@ -8,24 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "data/bar_digits.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone {
 namespace {
 
-// Ten 28x28 "digits": a vertical bar of width 2 + label, light on black like MNIST.
 Dataset bars() {
-  Dataset d;
-  d.name = "bars";
-  for (int label = 0; label < 10; ++label) {
-    std::vector<uint8_t> img(28 * 28, 0);
-    for (int y = 4; y < 24; ++y)
-      for (int x = 14 - (2 + label) / 2; x < 14 - (2 + label) / 2 + 2 + label; ++x)
-        img[static_cast<size_t>(y * 28 + x)] = 255;
-    d.images.insert(d.images.end(), img.begin(), img.end());
-    d.labels.push_back(label);
-  }
-  return d;
+  return testing::bar_digits();
 }
 
 DigitString make(const std::string& layout, uint64_t seed = 3) {

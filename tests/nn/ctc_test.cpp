@@ -10,6 +10,7 @@
 
 #include "inkstone/tensor/error.hpp"
 #include "inkstone/tensor/rng.hpp"
+#include "inkstone/tensor/tensor.hpp"
 
 namespace inkstone {
 namespace {
@@ -132,6 +133,61 @@ TEST(Ctc, ImpossibleLabelsAndBadShapesAreErrors) {
   std::vector<float> bad = z;
   bad[5] = NAN;
   EXPECT_THROW(ctc_loss(bad.data(), 3, 4, {1}, 0), Error);
+}
+
+// The Loss form reads a model's [N, classes, 1, frames] output (classes are channels) and labels
+// padded with -1: its value is the mean of the per-sample losses and its gradient each sample's
+// gradient divided by N, laid out like the output.
+TEST(CtcLoss, MatchesThePerSampleLossInTheModelLayout) {
+  const int n = 3, classes = 4, frames = 6, blank = 0;
+  const std::vector<std::vector<int>> labels = {{1, 2}, {3, 3, 1}, {2}};
+  Tensor out(Shape{n, classes, 1, frames});
+  Rng rng(11);
+  for (int64_t i = 0; i < out.numel(); ++i) out.data()[i] = 3 * rng.uniform() - 1.5f;
+  Tensor targets(Shape{n, 3}, -1.0f);
+  for (int i = 0; i < n; ++i)
+    for (size_t j = 0; j < labels[static_cast<size_t>(i)].size(); ++j)
+      targets.data()[i * 3 + static_cast<int64_t>(j)] =
+          static_cast<float>(labels[static_cast<size_t>(i)][j]);
+  auto loss = make_ctc_loss(blank);
+  EXPECT_TRUE(loss->fuses_softmax());
+  Tensor grad;
+  const float value = loss->forward_backward(out, Targets{nullptr, &targets}, grad);
+  ASSERT_EQ(grad.shape(), out.shape());
+  double expected = 0;
+  for (int i = 0; i < n; ++i) {
+    std::vector<float> z(static_cast<size_t>(frames * classes)), g(z.size());
+    for (int f = 0; f < frames; ++f)
+      for (int c = 0; c < classes; ++c)
+        z[static_cast<size_t>(f * classes + c)] = out.data()[(i * classes + c) * frames + f];
+    expected +=
+        ctc_loss(z.data(), frames, classes, labels[static_cast<size_t>(i)], blank, g.data());
+    for (int f = 0; f < frames; ++f)
+      for (int c = 0; c < classes; ++c)
+        EXPECT_NEAR(grad.data()[(i * classes + c) * frames + f],
+                    g[static_cast<size_t>(f * classes + c)] / n, 1e-6);
+  }
+  EXPECT_NEAR(value, expected / n, 1e-5);
+  EXPECT_NEAR(loss->value(out, Targets{nullptr, &targets}), value, 1e-6);
+}
+
+TEST(CtcLoss, TargetsThatDoNotFitAreErrors) {
+  auto loss = make_ctc_loss(0);
+  Tensor out(Shape{2, 4, 1, 5}, 0.0f), grad;
+  Tensor wrong_rows(Shape{3, 2}, 1.0f);
+  EXPECT_THROW(loss->forward_backward(out, Targets{nullptr, &wrong_rows}, grad), Error);
+  Tensor not_a_class(Shape{2, 1}, 7.0f);
+  EXPECT_THROW(loss->forward_backward(out, Targets{nullptr, &not_a_class}, grad), Error);
+  Tensor fraction(Shape{2, 1}, 1.5f);
+  EXPECT_THROW(loss->value(out, Targets{nullptr, &fraction}), Error);
+  Tensor too_long(Shape{2, 6}, 1.0f);  // six repeats need 11 frames
+  EXPECT_THROW(loss->value(out, Targets{nullptr, &too_long}), Error);
+  const int32_t labels[2] = {1, 2};
+  EXPECT_THROW(loss->value(out, Targets{labels, nullptr}), Error);  // integer labels
+  Tensor flat(Shape{2, 20}, 0.0f);
+  Tensor ok(Shape{2, 1}, 1.0f);
+  EXPECT_THROW(loss->value(flat, Targets{nullptr, &ok}), Error);  // not per-frame scores
+  EXPECT_THROW(make_ctc_loss(-1), Error);
 }
 
 }  // namespace

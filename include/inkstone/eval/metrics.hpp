@@ -95,4 +95,8 @@ struct McNemarResult {
 };
 McNemarResult mcnemar(int64_t only_a, int64_t only_b);
 
+// Levenshtein distance: the fewest insertions, deletions and substitutions of characters that
+// turn a into b (the errors of a string reading: 1 - distance / length is its digit accuracy).
+int edit_distance(const std::string& a, const std::string& b);
+
 }  // namespace inkstone

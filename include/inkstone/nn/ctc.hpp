@@ -3,7 +3,10 @@
 // sequence from per-frame class scores without knowing where each symbol lies, and the greedy
 // decoding of such scores. The building block of a line recognizer that reads a digit string
 // column by column instead of cutting it into digits first.
+#include <memory>
 #include <vector>
+
+#include "inkstone/nn/loss.hpp"
 
 namespace inkstone {
 
@@ -26,5 +29,13 @@ double ctc_loss(const float* logits, int frames, int classes, const std::vector<
 // Best-path decoding: the highest-scoring class of each frame, adjacent repeats merged, blanks
 // dropped ("-11-2" -> "12", "1-1" -> "11").
 std::vector<int> ctc_greedy_decode(const float* scores, int frames, int classes, int blank);
+
+// CTC as a model's Loss, for a model whose output is per-frame class scores laid out
+// [N, classes, 1, frames] or [N, classes, frames] (a convolutional line model: channels are
+// classes, columns are frames). The targets are dense, [N, L]: row i holds the label of sample i
+// as class numbers, padded with any negative value. The loss is the mean of ctc_loss over the
+// batch (softmax applied per frame); its gradient is that of ctc_loss divided by N. Throws Error
+// on a target that does not fit the output or a label too long for the frames.
+std::unique_ptr<Loss> make_ctc_loss(int blank);
 
 }  // namespace inkstone

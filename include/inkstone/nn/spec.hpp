@@ -39,6 +39,10 @@ Sequential model_from_spec(const nlohmann::json& spec, uint64_t seed = 1);
 //             Dense(64, relu) -> Dense(classes, softmax)                   (93,322 params)
 // (Keras flattens NHWC, we flatten NCHW: the feature order differs, the parameter count not.)
 std::vector<std::string> preset_names();
+// The line recognizer (vision/line_reader.hpp): a fully convolutional model of 1 x height x width
+// strips whose output is per-frame class scores [classes, 1, width / 4 - 4], trained with CTC
+// (nn/ctc.hpp); classes counts the blank. Height must be 32.
+nlohmann::json line_cnn_spec(int height, int width, int classes);
 nlohmann::json preset_spec(const std::string& name, const Shape& input_shape = {1, 28, 28},
                            int num_classes = 10);
 
