@@ -80,12 +80,12 @@ Reading read_file(const std::string& path, bool boxes, const ReaderModel& model,
                   const ReaderOptions& options) {
   try {
     const Image img = read_image(path, options.max_pixels);
-    if (model.line) {
+    if (!model.lines.empty()) {
       if (boxes) throw Error("a line model reads digit strings; --boxes needs a digit classifier");
-      LineReaderOptions lo = model.line->options();
+      LineReaderOptions lo = model.lines[0]->options();
       lo.top = options.top;
       lo.max_pixels = options.max_pixels;
-      return read_digit_line(img, model.line->scorer(), lo);
+      return read_digit_line(img, model.score_line, lo);
     }
     return boxes ? read_boxes(img, model.classify, options)
                  : read_digit_string(img, model.classify, options);
@@ -157,13 +157,20 @@ void add_ensemble_option(CLI::App& cmd, std::vector<std::string>& more_models) {
 ReaderModel load_reader_model(const std::string& path, const std::vector<std::string>& more_models,
                               const ReaderOptions& tuning) {
   ReaderModel m;
-  m.line = LineRecognizer::load_if_line(path);
-  if (m.line) {
-    if (!more_models.empty())
-      throw Error(path + ": --ensemble averages digit classifiers; this is a line model");
+  if (auto line = LineRecognizer::load_if_line(path)) {
+    m.lines.push_back(std::move(line));
+    for (const std::string& p : more_models) {
+      auto more = LineRecognizer::load_if_line(p);
+      if (!more)
+        throw Error(p + ": --ensemble with a line model takes line models; this is a classifier");
+      m.lines.push_back(std::move(more));
+    }
+    std::vector<LineRecognizer*> lines;
+    for (const auto& l : m.lines) lines.push_back(l.get());
+    m.score_line = averaged_line_scorer(lines);
     m.options = tuning;
-    m.options.classes = m.line->options().classes;
-    m.options.class_names = m.line->options().class_names;
+    m.options.classes = m.lines[0]->options().classes;
+    m.options.class_names = m.lines[0]->options().class_names;
     return m;
   }
   m.members.push_back(Recognizer::load(path));

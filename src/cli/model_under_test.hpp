@@ -63,12 +63,14 @@ void add_reader_tuning_options(CLI::App& cmd, ReaderOptions& tuning);
 
 // The model `read` and `bench read` read with: one model, or with --ensemble more models whose
 // probabilities are averaged, and the reader options that fit them.
-// A line model (`inkstone train-line`) reads strings whole instead: then `line` is set, members
-// and classify are empty, and options carries its class names.
+// Line models (`inkstone train-line`) read strings whole instead: then `lines` holds them (with
+// --ensemble, several whose per-frame probabilities are averaged by score_line), members and
+// classify are empty, and options carries their class names.
 struct ReaderModel {
   std::vector<std::unique_ptr<Recognizer>> members;
   Classifier classify;
-  std::unique_ptr<LineRecognizer> line;
+  std::vector<std::unique_ptr<LineRecognizer>> lines;
+  LineScorer score_line;
   ReaderOptions options;
 };
 // Registers --ensemble MODEL (repeatable) on a command.

@@ -42,7 +42,7 @@ std::unique_ptr<LineRecognizer> LineRecognizer::load_if_line(const std::string& 
 
 LineRecognizer::LineRecognizer(Sequential model, const nlohmann::json& meta,
                                const std::string& name)
-    : model_(std::move(model)) {
+    : model_(std::move(model)), name_(name) {
   if (!is_line_model_metadata(meta))
     throw Error(name + ": not a line model (its metadata lacks \"reader\": \"line\")");
   const Shape in = model_.input_shape();
@@ -87,6 +87,31 @@ std::vector<float> LineRecognizer::score(const Image& strip) {
           static_cast<float>(std::exp(static_cast<double>(out.data()[k * t + f] - hi)) / sum);
   }
   return p;
+}
+
+LineScorer averaged_line_scorer(const std::vector<LineRecognizer*>& members) {
+  if (members.empty()) throw Error("line ensemble: no models");
+  const LineReaderOptions& a = members[0]->options();
+  for (const LineRecognizer* m : members) {
+    const LineReaderOptions& b = m->options();
+    if (b.input.height != a.input.height || b.input.width != a.input.width ||
+        b.input.margin != a.input.margin || b.frames != a.frames || b.classes != a.classes ||
+        b.blank != a.blank || b.frame_step != a.frame_step || b.frame_x0 != a.frame_x0)
+      throw Error("line ensemble: " + m->name() + " reads other strips or frames than " +
+                  members[0]->name() + " (size, frames, classes and blank must agree)");
+  }
+  if (members.size() == 1) return members[0]->scorer();
+  return [members](const Image& strip) {
+    // p_t(k) = (1 / M) sum over the members m of p^m_t(k)
+    std::vector<float> mean = members[0]->score(strip);
+    for (size_t i = 1; i < members.size(); ++i) {
+      const std::vector<float> p = members[i]->score(strip);
+      for (size_t k = 0; k < mean.size(); ++k) mean[k] += p[k];
+    }
+    const float inv = 1.0f / static_cast<float>(members.size());
+    for (float& v : mean) v *= inv;
+    return mean;
+  };
 }
 
 }  // namespace inkstone

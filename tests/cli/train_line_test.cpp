@@ -1,7 +1,7 @@
 // `inkstone train-line` on tiny MNIST-format data, and a line model in `read` and `bench read`:
 // training writes a model marked as a line model and reports each epoch; read and bench read
-// read strings with it (text, digits with boxes inside the image, JSON); --boxes and --ensemble
-// with a line model, and bad training options, are clear errors.
+// read strings with it (text, digits with boxes inside the image, JSON), also as an ensemble;
+// --boxes, --ensemble with a classifier, and bad training options are clear errors.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -21,7 +21,7 @@ using testing::run_cli;
 
 struct Trained {
   std::string data;  // " --dataset mnist --data DIR --no-download"
-  fs::path model, strings;
+  fs::path model, strings, classifier;
   testing::CliResult train, synth;
 };
 
@@ -37,6 +37,8 @@ const Trained& trained() {
     fs::remove_all(x.strings);
     x.train = run_cli("train-line --out " + x.model.string() +
                       " --strings 200 --val-strings 20 --epochs 1 --batch-size 50" + x.data);
+    x.classifier = fs::path(INKSTONE_TEST_TMP) / (tag + "_mlp.inks");
+    run_cli("train --model mlp --epochs 1 --save " + x.classifier.string() + x.data);
     x.synth = run_cli("synth strings --count 3 --length 4 --layout touching --out " +
                       x.strings.string() + x.data);
     return x;
@@ -78,6 +80,13 @@ TEST(TrainLineCli, ReadAndBenchReadUseTheLineModel) {
   const nlohmann::json b = nlohmann::json::parse(r.out);
   EXPECT_EQ(b.at("images"), 3);
   EXPECT_EQ(b.at("failures"), 0);
+  // An ensemble of a line model with itself averages equal probabilities: the same readings.
+  r = run_cli("bench read " + t.model.string() + " " + t.strings.string() + " --json --ensemble " +
+              t.model.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json e = nlohmann::json::parse(r.out);
+  EXPECT_EQ(e.at("strings_right"), b.at("strings_right"));
+  EXPECT_EQ(e.at("digit_accuracy"), b.at("digit_accuracy"));
 }
 
 TEST(TrainLineCli, LineModelMisuseAndBadOptionsAreErrors) {
@@ -87,7 +96,7 @@ TEST(TrainLineCli, LineModelMisuseAndBadOptionsAreErrors) {
   auto r = run_cli("read --boxes " + t.model.string() + " " + image);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("line model"), std::string::npos) << r.err;
-  r = run_cli("read " + t.model.string() + " " + image + " --ensemble " + t.model.string());
+  r = run_cli("read " + t.model.string() + " " + image + " --ensemble " + t.classifier.string());
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("--ensemble"), std::string::npos) << r.err;
   const std::string out = " --out " + (fs::path(INKSTONE_TEST_TMP) / "never.inks").string();

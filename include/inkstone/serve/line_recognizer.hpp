@@ -31,13 +31,20 @@ class LineRecognizer {
     return [this](const Image& s) { return score(s); };
   }
   const LineReaderOptions& options() const { return options_; }
+  const std::string& name() const { return name_; }
 
  private:
   Sequential model_;
   LineReaderOptions options_;
+  std::string name_;
   Tensor x_;
   std::mutex mutex_;
 };
+
+// A scorer whose per-frame probabilities are the mean of several line recognizers' (an
+// ensemble). They must share strip size, frames, classes and blank; throws Error naming the
+// first that does not. The recognizers must outlive the scorer.
+LineScorer averaged_line_scorer(const std::vector<LineRecognizer*>& members);
 
 // The metadata train-line stores with a line model (read back by LineRecognizer).
 nlohmann::json line_model_metadata(const LineReaderOptions& options);
