@@ -117,10 +117,15 @@ void add_read_command(CLI::App& app) {
       "normalized as MNIST was made and classified.\n"
       "With --boxes: the boxes' horizontal and vertical lines are found, each cell is read "
       "without its lines, and a cell without ink is reported empty ('_').\n"
+      "With a line model (`inkstone train-line`) a string is read whole instead: the ink is "
+      "scaled to a strip 32 pixels high, the model scores every 4-pixel column band and the "
+      "bands are decoded as CTC decodes them (no cuts; the cut options do not apply).\n"
       "--json prints {text, min_confidence, rows, digits: [{label, class, confidence, empty, "
       "box {x, y, width, height}, top [{label, probability}]}], file} (an array for several "
       "images).");
-  cmd->add_option("model", o->model_path, "Model file (.inks) of 28x28 digits")->required();
+  cmd->add_option("model", o->model_path,
+                  "Model file (.inks): a classifier of 28x28 digits, or a line model")
+      ->required();
   cmd->add_option("images", o->images, "Image files (PNG, JPEG, PGM/PPM)")->required();
   cmd->add_flag("--boxes", o->boxes, "Read a form of printed boxes, one digit per box");
   cmd->add_flag("--json", o->json, "Print the readings as JSON");

@@ -14,7 +14,7 @@
 namespace inkstone {
 
 struct LineFitOptions {
-  int epochs = 10;
+  int epochs = 6;
   int batch_size = 32;
   float learning_rate = 0.002f;
   uint64_t seed = 1;  // order of the batches
