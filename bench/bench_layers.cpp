@@ -44,7 +44,14 @@ struct ConvShape {
 const ConvShape kConvs[] = {
     {"conv1", 1, 28, 28, 32}, {"conv2", 32, 13, 13, 64}, {"conv3", 64, 5, 5, 64}};
 
-enum class Pass { kForward, kBackwardData, kBackwardWeights, kForwardPoolTrain, kForwardPoolInfer };
+enum class Pass {
+  kForward,
+  kBackwardData,
+  kBackwardWeights,
+  kForwardPoolTrain,
+  kForwardPoolInfer,
+  kBackwardPool
+};
 
 void bm_conv(benchmark::State& state, Pass pass) {
   const ConvShape& s = kConvs[state.range(0)];
@@ -56,6 +63,10 @@ void bm_conv(benchmark::State& state, Pass pass) {
   std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(b.size());
   std::vector<float> ws(ik::conv2d_workspace_floats(g));
   std::vector<int32_t> argmax(dy.size() / 4);
+  std::vector<float> pooled(argmax.size());
+  if (pass == Pass::kBackwardPool) {  // the argmax and pooled values the backward pass reads
+    ik::conv2d_forward_maxpool(g, x.data(), w.data(), b.data(), true, pooled.data(), argmax.data());
+  }
   for (auto _ : state) {
     switch (pass) {
       case Pass::kForward:
@@ -76,11 +87,20 @@ void bm_conv(benchmark::State& state, Pass pass) {
                                    pass == Pass::kForwardPoolTrain ? argmax.data() : nullptr);
         benchmark::DoNotOptimize(y.data());
         break;
+      case Pass::kBackwardPool:  // dw, db and dx (conv1, the first layer, needs no dx)
+        ik::conv2d_backward_maxpool(g, x.data(), dy.data(), pooled.data(), argmax.data(), true,
+                                    w.data(), dw.data(), db.data(), s.c == 1 ? nullptr : dx.data(),
+                                    ws.data());
+        benchmark::DoNotOptimize(dw.data());
+        break;
     }
     benchmark::ClobberMemory();
   }
-  const double flops =
-      2.0 * g.k * g.c * g.kh * g.kw * double(g.n) * g.out_h * g.out_w;  // one multiply-add = 2
+  // One multiply-add = 2 flops, counted as the direct convolution of the whole output does them
+  // (passes that skip work, as the pooled ones do, report the equivalent rate); the pooled
+  // backward counts its two (conv1: one) products.
+  const double passes = pass == Pass::kBackwardPool ? (s.c == 1 ? 1.0 : 2.0) : 1.0;
+  const double flops = passes * 2.0 * g.k * g.c * g.kh * g.kw * double(g.n) * g.out_h * g.out_w;
   state.counters["GFLOPS"] =
       benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(s.name);
@@ -103,8 +123,14 @@ void BM_ConvForwardPoolTrain(benchmark::State& state) {
 void BM_ConvForwardPoolInfer(benchmark::State& state) {
   bm_conv(state, Pass::kForwardPoolInfer);
 }
+// Its backward as training runs it: the pooled gradient (dy's first quarter) routed through the
+// argmax and the ReLU, then dw, db and dx.
+void BM_ConvBackwardPool(benchmark::State& state) {
+  bm_conv(state, Pass::kBackwardPool);
+}
 BENCHMARK(BM_ConvForwardPoolTrain)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ConvForwardPoolInfer)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ConvBackwardPool)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ConvForward)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ConvBackwardData)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ConvBackwardWeights)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond)->UseRealTime();

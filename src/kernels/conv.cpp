@@ -17,6 +17,7 @@
 #include "kernels/conv_kernels.hpp"
 #include "kernels/pool_kernels.hpp"
 #include "kernels/scratch_buffer.hpp"
+#include "kernels/winograd_kernels.hpp"
 
 namespace inkstone::kernels {
 
@@ -236,9 +237,21 @@ DirectC1Fn simd_direct_c1(const ConvGeometry& g) {
 struct PooledGrad {
   const float* dpooled;
   const float* pooled;
-  const int32_t* argmax;
+  const int32_t* argmax;  // indices into output planes out_w_full wide
   bool relu;
+  int out_w_full;
 };
+
+// A 2x2 / stride-2 "valid" pool never reads an odd last output row or column, so the fused
+// kernels run the convolution on the geometry cropped to the pooled rows and columns (an 11x11
+// output: 100 of its 121 pixels, 17% less work in every pass). Only the output size changes:
+// the input, its padding and the taps read are the same.
+ConvGeometry crop_to_pool(const ConvGeometry& g) {
+  ConvGeometry c = g;
+  c.out_h = g.out_h / 2 * 2;
+  c.out_w = g.out_w / 2 * 2;
+  return c;
+}
 
 // Per-thread blocks of one chunk: its column matrix and its [k, chunk*ohw] output/gradient.
 thread_local ScratchBuffer t_col;
@@ -377,6 +390,17 @@ void load_pooled_gradient(const ConvGeometry& g, const PooledGrad& pg, int64_t i
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
   const int64_t ncols = (i1 - i0) * ohw;
   const int64_t pohw = int64_t{g.out_h / 2} * (g.out_w / 2);
+  if (active_isa() == Isa::kAvx512 && g.out_h % 2 == 0 && g.out_w % 2 == 0) {
+    for (int64_t img = i0; img < i1; ++img) {
+      for (int64_t ch = 0; ch < g.k; ++ch) {
+        const int64_t at = (img * g.k + ch) * pohw;
+        conv_avx512::pooled_grad_plane(pg.dpooled + at, pg.pooled + at, pg.argmax + at, pg.relu,
+                                       g.out_h / 2, g.out_w / 2, pg.out_w_full,
+                                       dyt + ch * ncols + (img - i0) * ohw, g.out_w);
+      }
+    }
+    return;
+  }
   std::memset(dyt, 0, sizeof(float) * size_t(g.k * ncols));
   for (int64_t img = i0; img < i1; ++img) {
     for (int64_t ch = 0; ch < g.k; ++ch) {
@@ -385,7 +409,19 @@ void load_pooled_gradient(const ConvGeometry& g, const PooledGrad& pg, int64_t i
       const float* pv = pg.pooled + at;
       const int32_t* arg = pg.argmax + at;
       float* d = dyt + ch * ncols + (img - i0) * ohw;
-      if (pg.relu) {
+      if (pg.out_w_full != g.out_w) {
+        // Window (i, j)'s cell in row r = 2i or 2i + 1 of the full plane is in row r of the
+        // cropped one: index - r * (columns dropped per row).
+        const int32_t full = pg.out_w_full, skip = pg.out_w_full - g.out_w;
+        const int ph = g.out_h / 2, pw = g.out_w / 2;
+        for (int i = 0, o = 0; i < ph; ++i) {
+          const int32_t second_row = (2 * i + 1) * full;
+          for (int j = 0; j < pw; ++j, ++o) {
+            const int32_t r = 2 * i + (arg[o] >= second_row ? 1 : 0);
+            d[arg[o] - r * skip] = !pg.relu || pv[o] > 0.0f ? dp[o] : 0.0f;
+          }
+        }
+      } else if (pg.relu) {
         for (int64_t o = 0; o < pohw; ++o) d[arg[o]] = pv[o] > 0.0f ? dp[o] : 0.0f;
       } else {
         for (int64_t o = 0; o < pohw; ++o) d[arg[o]] = dp[o];
@@ -412,10 +448,10 @@ void add_row_sums(const ConvGeometry& g, const float* dyt, int64_t ncols, double
 }
 
 // Pools every (image, channel) plane of the chunk block yt [k, (i1 - i0)*ohw] with 2x2 windows,
-// stride 2: pooled [n, k, out_h/2, out_w/2] and argmax (index within the conv output plane;
-// null for inference, where a one-row scratch takes the indices).
+// stride 2: pooled [n, k, out_h/2, out_w/2] and argmax (index within a conv output plane
+// out_w_full >= g.out_w wide; null for inference, where a one-row scratch takes the indices).
 void pool_chunk(const ConvGeometry& g, const float* yt, int64_t i0, int64_t i1, float* pooled,
-                int32_t* argmax) {
+                int32_t* argmax, int out_w_full) {
   const MaxPoolRowFn row_kernel = maxpool2x2_row_kernel();
   const int64_t ohw = int64_t{g.out_h} * g.out_w;
   const int64_t ncols = (i1 - i0) * ohw;
@@ -429,6 +465,10 @@ void pool_chunk(const ConvGeometry& g, const float* yt, int64_t i0, int64_t i1, 
       for (int i = 0; i < ph; ++i) {
         row_kernel(plane, 2 * i * g.out_w, g.out_w, pw, pooled + at + int64_t{i} * pw,
                    argmax != nullptr ? argmax + at + int64_t{i} * pw : row_arg.data());
+        if (argmax != nullptr && out_w_full != g.out_w) {  // rows 2i, 2i+1 of the full plane
+          int32_t* arg = argmax + at + int64_t{i} * pw;
+          for (int j = 0; j < pw; ++j) arg[j] += (arg[j] / g.out_w) * (out_w_full - g.out_w);
+        }
       }
     }
   }
@@ -536,8 +576,9 @@ void forward_direct_c1(const ConvGeometry& g, DirectC1Fn direct, const float* x,
 }
 
 // Forward over the chunks; `pooled`/`argmax` non-null: 2x2 max pool fused into the store.
+// With a pool, g is the cropped geometry (crop_to_pool) and argmax indexes planes out_w_full wide.
 void forward_impl(const ConvGeometry& g, const float* x, const float* w, const float* bias,
-                  bool relu, float* y, float* pooled, int32_t* argmax) {
+                  bool relu, float* y, float* pooled, int32_t* argmax, int out_w_full) {
   if (const DirectC1Fn direct = simd_direct_c1(g)) {
     forward_direct_c1(g, direct, x, w, bias, relu, y, pooled, argmax);
     return;
@@ -569,7 +610,7 @@ void forward_impl(const ConvGeometry& g, const float* x, const float* w, const f
             add_bias(row, row, b, ncols);
           }
         }
-        pool_chunk(g, yt, i0, i1, pooled, argmax);
+        pool_chunk(g, yt, i0, i1, pooled, argmax, out_w_full);
       } else if (bias != nullptr || relu || !direct) {
         store_output(g, yt, bias, relu, i0, i1, y);
       }
@@ -670,7 +711,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 void conv2d_forward_relu(const ConvGeometry& g, const float* x, const float* w, const float* bias,
                          bool relu, float* y) {
   check_forward_args(g, x, w, y, "conv2d_forward");
-  forward_impl(g, x, w, bias, relu, y, nullptr, nullptr);
+  forward_impl(g, x, w, bias, relu, y, nullptr, nullptr, g.out_w);
 }
 
 void conv2d_forward_maxpool(const ConvGeometry& g, const float* x, const float* w,
@@ -678,7 +719,13 @@ void conv2d_forward_maxpool(const ConvGeometry& g, const float* x, const float* 
   constexpr const char* kFn = "conv2d_forward_maxpool";
   check_forward_args(g, x, w, pooled, kFn);
   check_poolable(g, kFn);
-  forward_impl(g, x, w, bias, relu, nullptr, pooled, argmax);
+  if (const ConvGeometry gc = crop_to_pool(g); winograd_applies(gc)) {
+    winograd_forward_maxpool(gc, x, w, bias, relu, pooled, argmax, g.out_w);
+    return;
+  }
+  // The direct single-channel kernel pools what it computes: it keeps the full geometry.
+  const ConvGeometry gf = simd_direct_c1(g) != nullptr ? g : crop_to_pool(g);
+  forward_impl(gf, x, w, bias, relu, nullptr, pooled, argmax, g.out_w);
 }
 
 void conv2d_backward(const ConvGeometry& g, const float* x, const float* dy, const float* relu_y,
@@ -700,9 +747,17 @@ void conv2d_backward_maxpool(const ConvGeometry& g, const float* x, const float*
   check_ptr(pooled, kFn, "pooled");
   check_ptr(argmax, kFn, "argmax");
   check_poolable(g, kFn);
-  const PooledGrad pg{dpooled, pooled, argmax, relu};
-  backward_impl(g, x, w, dw, db, dx, workspace, [&](int64_t i0, int64_t i1, float* dyt) {
-    load_pooled_gradient(g, pg, i0, i1, dyt);
+  // dz is zero on the rows and columns the pool drops: the cropped geometry gives the same
+  // gradients (dx of the input pixels only they read is written as 0).
+  const PooledGrad pg{dpooled, pooled, argmax, relu, g.out_w};
+  const ConvGeometry gc = crop_to_pool(g);
+  if (dx != nullptr && winograd_backward_data_applies(gc)) {
+    winograd_backward_data_maxpool(gc, dpooled, pooled, argmax, relu, g.out_w, w, dx);
+    dx = nullptr;
+    if (dw == nullptr && db == nullptr) return;
+  }
+  backward_impl(gc, x, w, dw, db, dx, workspace, [&](int64_t i0, int64_t i1, float* dyt) {
+    load_pooled_gradient(gc, pg, i0, i1, dyt);
   });
 }
 

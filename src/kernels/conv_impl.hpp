@@ -435,6 +435,44 @@ bool im2col_block(const ConvGeometry&, const float*, int64_t, int64_t, float*) {
 }
 #endif
 
+#if defined(__AVX512F__)
+bool pooled_grad_plane(const float* dpooled, const float* pooled, const int32_t* argmax, bool relu,
+                       int ph, int pw, int out_w_full, float* d, int64_t ld) {
+  const int ow = 2 * pw;
+  // Lane l of 16 columns belongs to window l / 2 of the 8 loaded.
+  const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int i = 0; i < ph; ++i) {
+    const int64_t at = int64_t{i} * pw;
+    for (int c0 = 0; c0 < ow; c0 += kW) {
+      const int j0 = c0 / 2;
+      const M in = lanes(0, pw - j0 < 8 ? pw - j0 : 8);
+      __m512 gv = _mm512_maskz_loadu_ps(in, dpooled + at + j0);
+      if (relu) {
+        const __m512 pv = _mm512_maskz_loadu_ps(in, pooled + at + j0);
+        gv = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(pv, _mm512_setzero_ps(), _CMP_GT_OQ), gv);
+      }
+      const __m512 g2 = _mm512_permutexvar_ps(dup, gv);
+      const __m512i a2 =
+          _mm512_permutexvar_epi32(dup, _mm512_maskz_loadu_epi32(in, argmax + at + j0));
+      const M out = lanes(0, ow - c0);
+      for (int di = 0; di < 2; ++di) {
+        const __m512i cell =
+            _mm512_add_epi32(iota, _mm512_set1_epi32((2 * i + di) * out_w_full + c0));
+        const M hit = _mm512_cmpeq_epi32_mask(a2, cell);
+        store(out, d + (2 * i + di) * ld + c0, _mm512_maskz_mov_ps(hit, g2));
+      }
+    }
+  }
+  return true;
+}
+#else
+bool pooled_grad_plane(const float*, const float*, const int32_t*, bool, int, int, int, float*,
+                       int64_t) {
+  return false;
+}
+#endif
+
 void col2im_plane(const ConvGeometry& g, const float* src, int64_t ncols, float* plane) {
   const int ow = g.out_w;
   const float* plane_end = plane + int64_t{g.h} * g.w;  // rows are stored in order: may spill

@@ -32,6 +32,12 @@ namespace inkstone::kernels {
 //                 output plane): pooled[f, i, j] of the image's [k, out_h/2, out_w/2] block,
 //                 argmax likewise (argmax may be null). Returns false, writing nothing, where it
 //                 does not apply (AVX-512 only, for 16 < out_w <= 32).
+//   pooled_grad_plane: the gradient of one conv output plane (out_h = 2*ph, out_w = 2*pw, rows
+//                 ld >= out_w apart) from its 2x2 max pool's: d[(2i + di) * ld + 2j + dj] = the
+//                 window's gradient g (times [pooled > 0] when relu) where argmax[i*pw + j] is
+//                 that cell, (2i + di) * out_w_full + 2j + dj, and 0 elsewhere; every element
+//                 of the plane is written (not the row padding past out_w). Returns false, writing
+//                 nothing, where it does not apply (AVX-512 only).
 #define INK_CONV_DECLARE(ns)                                                                    \
   namespace ns {                                                                                \
   void im2col_plane(const ConvGeometry& g, const float* plane, float* dst, int64_t ncols);      \
@@ -42,6 +48,8 @@ namespace inkstone::kernels {
                       int64_t out_stride);                                                      \
   bool direct_c1_pool_image(const ConvGeometry& g, const float* plane, const float* w,          \
                             const float* bias, bool relu, float* pooled, int32_t* argmax);      \
+  bool pooled_grad_plane(const float* dpooled, const float* pooled, const int32_t* argmax,      \
+                         bool relu, int ph, int pw, int out_w_full, float* d, int64_t ld);      \
   }
 INK_CONV_DECLARE(conv_avx2)
 INK_CONV_DECLARE(conv_avx512)

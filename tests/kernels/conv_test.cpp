@@ -348,8 +348,9 @@ TEST(Conv, FusedReluForwardAndCombinedBackwardMatchSeparatePasses) {
 }
 
 // The fused convolution + 2x2 max pool equals the two kernels run one after the other, bit for
-// bit: forward (values and argmax) and backward (dx, dw, db), with and without the ReLU, on even
-// and odd outputs (an odd last row/column is dropped by the pool), over several chunks.
+// bit: forward (values and argmax) and backward (dx; dw and db bit for bit on even outputs, to
+// rounding on odd ones, whose dropped last row/column the fused kernels skip), with and without
+// the ReLU, over several chunks.
 TEST(Conv, FusedMaxPoolMatchesConvThenPool) {
   struct Shape4 {
     int n, c, h, w, k;
@@ -388,8 +389,17 @@ TEST(Conv, FusedMaxPoolMatchesConvThenPool) {
     conv2d_backward_maxpool(g, x.data(), dp.data(), p2.data(), a2.data(), t.relu, w.data(),
                             dw2.data(), db2.data(), dx2.data(), ws.data());
     EXPECT_EQ(0, std::memcmp(dx1.data(), dx2.data(), sizeof(float) * dx1.size()));
-    EXPECT_EQ(0, std::memcmp(dw1.data(), dw2.data(), sizeof(float) * dw1.size()));
-    EXPECT_EQ(0, std::memcmp(db1.data(), db2.data(), sizeof(float) * db1.size()));
+    if (g.out_h % 2 == 0 && g.out_w % 2 == 0) {
+      EXPECT_EQ(0, std::memcmp(dw1.data(), dw2.data(), sizeof(float) * dw1.size()));
+      EXPECT_EQ(0, std::memcmp(db1.data(), db2.data(), sizeof(float) * db1.size()));
+    } else {
+      // The fused pass skips the dropped row/column (their gradient is 0), which changes the
+      // order of the parameter-gradient sums: equal up to rounding.
+      for (size_t i = 0; i < dw1.size(); ++i)
+        EXPECT_NEAR(dw1[i], dw2[i], 1e-5f * (1 + std::fabs(dw1[i]))) << i;
+      for (size_t i = 0; i < db1.size(); ++i)
+        EXPECT_NEAR(db1[i], db2[i], 1e-5f * (1 + std::fabs(db1[i]))) << i;
+    }
   }
   const ConvGeometry tiny = make_conv_geometry(1, 1, 3, 4, 1, 3, 3, 1, 1, false);  // 1x2 output
   float v = 0;

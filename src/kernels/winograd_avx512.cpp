@@ -1,0 +1,159 @@
+// AVX-512 input and output transforms of the Winograd F(2x2, 3x3) convolution (formulas in
+// winograd_kernels.hpp); reached only through winograd_forward_maxpool when AVX-512 is active.
+// Vectors run along a row of the image: 16 lanes hold the columns of an input row, or 16 tiles
+// of one filter's output.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 AVX-512 intrinsics' false
+#pragma GCC diagnostic ignored "-Wuninitialized"        // positives (see activations_impl.hpp)
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/winograd_kernels.hpp"
+
+namespace inkstone::kernels::winograd_avx512 {
+
+namespace {
+
+__mmask16 low_lanes(int count) {
+  return count >= 16 ? static_cast<__mmask16>(0xFFFF)
+                     : static_cast<__mmask16>((1u << (count < 0 ? 0 : count)) - 1u);
+}
+
+// Lane l of the result = lane (2l + shift) of v (the columns of tile l, as lanes 2l.. hold
+// them); lanes past the last tile are don't-cares.
+inline __m512 even_lanes(__m512 v, int shift) {
+  const __m512i idx =
+      _mm512_add_epi32(_mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 14, 14, 14, 14, 14, 14, 14, 14),
+                       _mm512_set1_epi32(shift));
+  return _mm512_permutexvar_ps(_mm512_min_epi32(idx, _mm512_set1_epi32(15)), v);
+}
+
+}  // namespace
+
+void input_tiles(const ConvGeometry& g, const float* x_img, int64_t ncols, int64_t col0, float* v) {
+  const int ph = g.out_h / 2, pw = g.out_w / 2;
+  const int64_t hw = int64_t{g.h} * g.w;
+  const int64_t xi_stride = int64_t{g.c} * ncols;  // from element xi to xi + 1
+  const __mmask16 row_mask = low_lanes(g.w);
+  const __mmask16 tile_mask = low_lanes(pw);
+  for (int ch = 0; ch < g.c; ++ch) {
+    const float* plane = x_img + ch * hw;
+    float* dst = v + int64_t{ch} * ncols + col0;
+    for (int ti = 0; ti < ph; ++ti) {
+      const float* r = plane + int64_t{2 * ti} * g.w;
+      const __m512 r0 = _mm512_maskz_loadu_ps(row_mask, r);
+      const __m512 r1 = _mm512_maskz_loadu_ps(row_mask, r + g.w);
+      const __m512 r2 = _mm512_maskz_loadu_ps(row_mask, r + 2 * g.w);
+      const __m512 r3 = _mm512_maskz_loadu_ps(row_mask, r + 3 * g.w);
+      // Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
+      const __m512 t[4] = {_mm512_sub_ps(r0, r2), _mm512_add_ps(r1, r2), _mm512_sub_ps(r2, r1),
+                           _mm512_sub_ps(r1, r3)};
+      float* out = dst + int64_t{ti} * pw;
+      for (int a = 0; a < 4; ++a) {
+        // Columns of (B^T d) B, the same combinations along the row, tile tj in lane tj.
+        const __m512 c0 = even_lanes(t[a], 0), c1 = even_lanes(t[a], 1);
+        const __m512 c2 = even_lanes(t[a], 2), c3 = even_lanes(t[a], 3);
+        float* o = out + int64_t{4 * a} * xi_stride;
+        _mm512_mask_storeu_ps(o, tile_mask, _mm512_sub_ps(c0, c2));
+        _mm512_mask_storeu_ps(o + xi_stride, tile_mask, _mm512_add_ps(c1, c2));
+        _mm512_mask_storeu_ps(o + 2 * xi_stride, tile_mask, _mm512_sub_ps(c2, c1));
+        _mm512_mask_storeu_ps(o + 3 * xi_stride, tile_mask, _mm512_sub_ps(c1, c3));
+      }
+    }
+  }
+}
+
+void output_pool(const ConvGeometry& g, const float* m, int64_t ncols, int64_t col0,
+                 const float* bias, bool relu, float* pooled_img, int32_t* argmax_img,
+                 int out_w_full) {
+  const int pw = g.out_w / 2;
+  const int tiles = (g.out_h / 2) * pw;
+  const int64_t xi_stride = int64_t{g.k} * ncols;
+  const __m512 zero = _mm512_setzero_ps();
+  for (int t0 = 0; t0 < tiles; t0 += 16) {
+    const __mmask16 mask = low_lanes(tiles - t0);
+    // Index of each lane's tile's top-left cell in the full conv output plane.
+    alignas(64) int32_t base_idx[16];
+    for (int l = 0; l < 16; ++l) {
+      const int t = t0 + l < tiles ? t0 + l : t0;
+      base_idx[l] = 2 * (t / pw) * out_w_full + 2 * (t % pw);
+    }
+    const __m512i base = _mm512_load_si512(base_idx);
+    const __m512i one = _mm512_set1_epi32(1), row = _mm512_set1_epi32(out_w_full);
+    for (int f = 0; f < g.k; ++f) {
+      const float* mf = m + int64_t{f} * ncols + col0 + t0;
+      __m512 e[16];
+      for (int xi = 0; xi < 16; ++xi) e[xi] = _mm512_maskz_loadu_ps(mask, mf + xi * xi_stride);
+      // A^T M: row 0 = m0 + m1 + m2, row 1 = m1 - m2 - m3 (rows of the 4x4 element grid).
+      __m512 s0[4], s1[4];
+      for (int b = 0; b < 4; ++b) {
+        s0[b] = _mm512_add_ps(_mm512_add_ps(e[b], e[4 + b]), e[8 + b]);
+        s1[b] = _mm512_sub_ps(_mm512_sub_ps(e[4 + b], e[8 + b]), e[12 + b]);
+      }
+      // (A^T M) A, plus the bias: the 2x2 outputs y00, y01, y10, y11.
+      const __m512 bv = _mm512_set1_ps(bias != nullptr ? bias[f] : 0.0f);
+      __m512 y[4] = {_mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]), bv),
+                     _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]), bv),
+                     _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]), bv),
+                     _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]), bv)};
+      if (relu) {
+        for (__m512& yi : y) yi = _mm512_max_ps(zero, yi);  // max(z, 0): a NaN stays NaN
+      }
+      // The pool in window order (y00, y01, y10, y11): a cell wins when it is greater than the
+      // best so far, or is the first NaN.
+      __m512 best = y[0];
+      __m512i arg = base;
+      const __m512i offs[4] = {base, _mm512_add_epi32(base, one), _mm512_add_epi32(base, row),
+                               _mm512_add_epi32(_mm512_add_epi32(base, row), one)};
+      for (int cell = 1; cell < 4; ++cell) {
+        const __mmask16 greater = _mm512_cmp_ps_mask(y[cell], best, _CMP_GT_OQ);
+        const __mmask16 first_nan = _mm512_cmp_ps_mask(y[cell], y[cell], _CMP_UNORD_Q) &
+                                    _mm512_cmp_ps_mask(best, best, _CMP_ORD_Q);
+        const __mmask16 take = greater | first_nan;
+        best = _mm512_mask_mov_ps(best, take, y[cell]);
+        arg = _mm512_mask_mov_epi32(arg, take, offs[cell]);
+      }
+      _mm512_mask_storeu_ps(pooled_img + int64_t{f} * tiles + t0, mask, best);
+      if (argmax_img != nullptr) {
+        _mm512_mask_storeu_epi32(argmax_img + int64_t{f} * tiles + t0, mask, arg);
+      }
+    }
+  }
+}
+
+void output_store(const ConvGeometry& g, const float* m, int64_t ncols, int64_t col0,
+                  float* out_img, int h_out, int w_out) {
+  const int ph = g.out_h / 2, pw = g.out_w / 2;
+  const int64_t xi_stride = int64_t{g.k} * ncols;
+  const __mmask16 tile_mask = low_lanes(pw), row_mask = low_lanes(w_out);
+  // Row 2ti interleaves y00 and y01 of the tiles (lane 2tj: y00 of tile tj, 2tj + 1: its y01).
+  const __m512i interleave =
+      _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const int64_t plane = int64_t{h_out} * w_out;
+  for (int f = 0; f < g.k; ++f) {
+    float* dst = out_img + f * plane;
+    for (int ti = 0; ti < ph; ++ti) {
+      const float* mt = m + int64_t{f} * ncols + col0 + int64_t{ti} * pw;
+      __m512 e[16];  // lanes past the last tile load 0, so the rows end in zeros
+      for (int xi = 0; xi < 16; ++xi) e[xi] = _mm512_maskz_loadu_ps(tile_mask, mt + xi * xi_stride);
+      __m512 s0[4], s1[4];
+      for (int b = 0; b < 4; ++b) {
+        s0[b] = _mm512_add_ps(_mm512_add_ps(e[b], e[4 + b]), e[8 + b]);
+        s1[b] = _mm512_sub_ps(_mm512_sub_ps(e[4 + b], e[8 + b]), e[12 + b]);
+      }
+      const __m512 y00 = _mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]);
+      const __m512 y01 = _mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]);
+      const __m512 y10 = _mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]);
+      const __m512 y11 = _mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]);
+      _mm512_mask_storeu_ps(dst + int64_t{2 * ti} * w_out, row_mask,
+                            _mm512_permutex2var_ps(y00, interleave, y01));
+      _mm512_mask_storeu_ps(dst + int64_t{2 * ti + 1} * w_out, row_mask,
+                            _mm512_permutex2var_ps(y10, interleave, y11));
+    }
+    for (int r = 2 * ph; r < h_out; ++r) {
+      _mm512_mask_storeu_ps(dst + int64_t{r} * w_out, row_mask, _mm512_setzero_ps());
+    }
+  }
+}
+
+}  // namespace inkstone::kernels::winograd_avx512
