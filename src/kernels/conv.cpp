@@ -751,10 +751,16 @@ void conv2d_backward_maxpool(const ConvGeometry& g, const float* x, const float*
   // gradients (dx of the input pixels only they read is written as 0).
   const PooledGrad pg{dpooled, pooled, argmax, relu, g.out_w};
   const ConvGeometry gc = crop_to_pool(g);
-  if (dx != nullptr && winograd_backward_data_applies(gc)) {
-    winograd_backward_data_maxpool(gc, dpooled, pooled, argmax, relu, g.out_w, w, dx);
-    dx = nullptr;
-    if (dw == nullptr && db == nullptr) return;
+  if (winograd_backward_data_applies(gc)) {  // all by F(2x2, 3x3)
+    if (dx != nullptr) {
+      winograd_backward_data_maxpool(gc, dpooled, pooled, argmax, relu, g.out_w, w, dx);
+    }
+    if (dw != nullptr) {
+      winograd_backward_weights_maxpool(gc, x, dpooled, pooled, argmax, relu, g.out_w, dw, db);
+      return;
+    }
+    if (db == nullptr) return;
+    dx = nullptr;  // db alone: the chunked loop below
   }
   backward_impl(gc, x, w, dw, db, dx, workspace, [&](int64_t i0, int64_t i1, float* dyt) {
     load_pooled_gradient(gc, pg, i0, i1, dyt);

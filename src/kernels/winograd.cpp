@@ -3,6 +3,7 @@
 // transform with the pool, each thread taking whole chunks.
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "inkstone/kernels/cpu.hpp"
 #include "inkstone/kernels/gemm.hpp"
@@ -23,6 +24,9 @@ constexpr int64_t kChunkFloats = 160 * 1024;
 thread_local ScratchBuffer t_filters;  // U, on the calling thread
 thread_local ScratchBuffer t_block;    // V then M of one chunk, per worker thread
 thread_local ScratchBuffer t_turned;   // the filters turned for the input gradient
+thread_local ScratchBuffer t_parts;    // per-group dU partials, on the calling thread
+thread_local std::vector<double> t_bias_parts;
+constexpr int64_t kMaxGroups = 8;
 
 // U[xi][f, c] = (G w[f, c] G^T)[xi] for the 4x4 elements xi = 4a + b:
 //   (G g)[a, q] = g[0, q], (g[0,q] + g[1,q] + g[2,q]) / 2, (g[0,q] - g[1,q] + g[2,q]) / 2, g[2,q]
@@ -166,6 +170,95 @@ void winograd_backward_data_maxpool(const ConvGeometry& g, const float* dpooled,
                                     g.w);
     }
   });
+}
+
+void winograd_backward_weights_maxpool(const ConvGeometry& g, const float* x, const float* dpooled,
+                                       const float* pooled, const int32_t* argmax, bool relu,
+                                       int out_w_full, float* dw, float* db) {
+  const int64_t tiles = int64_t{g.out_h / 2} * (g.out_w / 2);
+  const int64_t hw = int64_t{g.h} * g.w;
+  const int64_t usize = kElements * int64_t{g.k} * g.c;  // one dU
+  const int64_t per_image = kElements * int64_t{g.c + g.k} * tiles;
+  const int64_t per_chunk = images_per_chunk(g, per_image);
+  const int64_t chunks = (g.n + per_chunk - 1) / per_chunk;
+  const int64_t groups = std::min(chunks, kMaxGroups);
+  float* parts = t_parts.get(groups * usize);
+  t_bias_parts.assign(static_cast<size_t>(groups * g.k), 0.0);
+  double* bias_parts = t_bias_parts.data();
+  auto run_group = [&](int64_t grp) {
+    float* du = parts + grp * usize;
+    double* dbg = bias_parts + grp * g.k;
+    const int64_t first = grp * chunks / groups, last = (grp + 1) * chunks / groups;
+    for (int64_t chunk = first; chunk < last; ++chunk) {
+      const int64_t i0 = chunk * per_chunk;
+      const int64_t i1 = std::min<int64_t>(g.n, i0 + per_chunk);
+      const int ncols = static_cast<int>((i1 - i0) * tiles);
+      float* v = t_block.get((i1 - i0) * per_image);
+      float* dm = v + kElements * int64_t{g.c} * ncols;
+      for (int64_t img = i0; img < i1; ++img) {
+        const int64_t at = img * g.k * tiles;
+        winograd_avx512::input_tiles(g, x + img * g.c * hw, ncols, (img - i0) * tiles, v);
+        winograd_avx512::pooled_grad_tiles(g, dpooled + at, pooled + at, argmax + at, relu,
+                                           out_w_full, ncols, (img - i0) * tiles, dm);
+      }
+      if (db != nullptr) {
+        // dM's element 5 (a = b = 1: A[1][0] = A[1][1] = 1) is each window's gradient: db sums
+        // it in 16 float lanes in a fixed order, then in double.
+        for (int64_t f = 0; f < g.k; ++f) {
+          const float* row = dm + (5 * int64_t{g.k} + f) * ncols;
+          float lanes[16] = {};
+          int t = 0;
+          for (; t + 16 <= ncols; t += 16)
+            for (int l = 0; l < 16; ++l) lanes[l] += row[t + l];
+          for (; t < ncols; ++t) lanes[t % 16] += row[t];
+          double sum = 0.0;
+          for (float lane : lanes) sum += lane;
+          dbg[f] += sum;
+        }
+      }
+      // dU[xi][k, c] (+)= dM[xi][k, tiles] * V[xi][c, tiles]^T
+      const float beta = chunk == first ? 0.0f : 1.0f;
+      for (int xi = 0; xi < kElements; ++xi) {
+        gemm(false, true, g.k, g.c, ncols, 1.0f, dm + int64_t{xi} * g.k * ncols, ncols,
+             v + int64_t{xi} * g.c * ncols, ncols, beta, du + int64_t{xi} * g.k * g.c, g.c);
+      }
+    }
+  };
+  ThreadPool::global().run(static_cast<int>(std::min<int64_t>(num_threads(), groups)),
+                           [&](int tid, int nt) {
+                             const int64_t g0 = groups * tid / nt, g1 = groups * (tid + 1) / nt;
+                             for (int64_t grp = g0; grp < g1; ++grp) run_group(grp);
+                           });
+  // dU = sum of the group partials in group order, then dw += G^T dU G, with
+  //   (G^T X)[0] = X0 + (X1 + X2)/2,  (G^T X)[1] = (X1 - X2)/2,  (G^T X)[2] = (X1 + X2)/2 + X3
+  const int64_t kc = int64_t{g.k} * g.c;
+  for (int64_t grp = 1; grp < groups; ++grp) {
+    const float* part = parts + grp * usize;
+    for (int64_t e = 0; e < usize; ++e) parts[e] += part[e];
+  }
+  for (int64_t i = 0; i < kc; ++i) {
+    float du[4][4];
+    for (int xi = 0; xi < kElements; ++xi) du[xi / 4][xi % 4] = parts[xi * kc + i];
+    float t[3][4];  // G^T dU
+    for (int b = 0; b < 4; ++b) {
+      t[0][b] = du[0][b] + 0.5f * (du[1][b] + du[2][b]);
+      t[1][b] = 0.5f * (du[1][b] - du[2][b]);
+      t[2][b] = 0.5f * (du[1][b] + du[2][b]) + du[3][b];
+    }
+    float* w3 = dw + i * 9;
+    for (int p = 0; p < 3; ++p) {
+      w3[3 * p + 0] += t[p][0] + 0.5f * (t[p][1] + t[p][2]);
+      w3[3 * p + 1] += 0.5f * (t[p][1] - t[p][2]);
+      w3[3 * p + 2] += 0.5f * (t[p][1] + t[p][2]) + t[p][3];
+    }
+  }
+  if (db != nullptr) {
+    for (int f = 0; f < g.k; ++f) {
+      double s = 0.0;
+      for (int64_t grp = 0; grp < groups; ++grp) s += bias_parts[grp * g.k + f];
+      db[f] = static_cast<float>(db[f] + s);
+    }
+  }
 }
 
 }  // namespace inkstone::kernels

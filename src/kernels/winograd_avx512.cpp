@@ -19,15 +19,6 @@ __mmask16 low_lanes(int count) {
                      : static_cast<__mmask16>((1u << (count < 0 ? 0 : count)) - 1u);
 }
 
-// Lane l of the result = lane (2l + shift) of v (the columns of tile l, as lanes 2l.. hold
-// them); lanes past the last tile are don't-cares.
-inline __m512 even_lanes(__m512 v, int shift) {
-  const __m512i idx =
-      _mm512_add_epi32(_mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 14, 14, 14, 14, 14, 14, 14, 14),
-                       _mm512_set1_epi32(shift));
-  return _mm512_permutexvar_ps(_mm512_min_epi32(idx, _mm512_set1_epi32(15)), v);
-}
-
 }  // namespace
 
 void input_tiles(const ConvGeometry& g, const float* x_img, int64_t ncols, int64_t col0, float* v) {
@@ -35,29 +26,54 @@ void input_tiles(const ConvGeometry& g, const float* x_img, int64_t ncols, int64
   const int64_t hw = int64_t{g.h} * g.w;
   const int64_t xi_stride = int64_t{g.c} * ncols;  // from element xi to xi + 1
   const __mmask16 row_mask = low_lanes(g.w);
-  const __mmask16 tile_mask = low_lanes(pw);
+  // Two rows of tiles at a time: lane l < pw holds tile (ti, l), lane pw + l tile (ti + 1, l), the
+  // order of the tiles in V, so one store writes both rows. idx[s]: column 2 tj + s of either row
+  // (lanes 16.. of the two-source permute are the second row).
+  __m512i idx[4];
+  for (int sft = 0; sft < 4; ++sft) {
+    alignas(64) int32_t lane_idx[16];
+    for (int l = 0; l < 16; ++l) {
+      const int c = l < pw ? 2 * l + sft : (l < 2 * pw ? 16 + 2 * (l - pw) + sft : 0);
+      lane_idx[l] = c;
+    }
+    idx[sft] = _mm512_load_si512(lane_idx);
+  }
   for (int ch = 0; ch < g.c; ++ch) {
     const float* plane = x_img + ch * hw;
     float* dst = v + int64_t{ch} * ncols + col0;
-    for (int ti = 0; ti < ph; ++ti) {
+    for (int ti = 0; ti < ph; ti += 2) {
+      const bool pair = ti + 1 < ph;
+      const __mmask16 store_mask = low_lanes(pair ? 2 * pw : pw);
       const float* r = plane + int64_t{2 * ti} * g.w;
-      const __m512 r0 = _mm512_maskz_loadu_ps(row_mask, r);
-      const __m512 r1 = _mm512_maskz_loadu_ps(row_mask, r + g.w);
-      const __m512 r2 = _mm512_maskz_loadu_ps(row_mask, r + 2 * g.w);
-      const __m512 r3 = _mm512_maskz_loadu_ps(row_mask, r + 3 * g.w);
-      // Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
-      const __m512 t[4] = {_mm512_sub_ps(r0, r2), _mm512_add_ps(r1, r2), _mm512_sub_ps(r2, r1),
-                           _mm512_sub_ps(r1, r3)};
+      __m512 rows[6];
+      for (int k = 0; k < (pair ? 6 : 4); ++k)
+        rows[k] = _mm512_maskz_loadu_ps(row_mask, r + k * g.w);
+      // Rows of B^T d for tile row ti (from rows 0..3) and ti + 1 (rows 2..5):
+      // d0 - d2, d1 + d2, d2 - d1, d1 - d3.
+      __m512 ta[4], tb[4];
+      for (int half = 0; half < (pair ? 2 : 1); ++half) {
+        const __m512* d = rows + 2 * half;
+        __m512* t = half == 0 ? ta : tb;
+        t[0] = _mm512_sub_ps(d[0], d[2]);
+        t[1] = _mm512_add_ps(d[1], d[2]);
+        t[2] = _mm512_sub_ps(d[2], d[1]);
+        t[3] = _mm512_sub_ps(d[1], d[3]);
+      }
+      if (!pair) {
+        for (int a = 0; a < 4; ++a) tb[a] = ta[a];
+      }
       float* out = dst + int64_t{ti} * pw;
       for (int a = 0; a < 4; ++a) {
-        // Columns of (B^T d) B, the same combinations along the row, tile tj in lane tj.
-        const __m512 c0 = even_lanes(t[a], 0), c1 = even_lanes(t[a], 1);
-        const __m512 c2 = even_lanes(t[a], 2), c3 = even_lanes(t[a], 3);
+        // Columns of (B^T d) B, the same combinations along the rows.
+        const __m512 c0 = _mm512_permutex2var_ps(ta[a], idx[0], tb[a]);
+        const __m512 c1 = _mm512_permutex2var_ps(ta[a], idx[1], tb[a]);
+        const __m512 c2 = _mm512_permutex2var_ps(ta[a], idx[2], tb[a]);
+        const __m512 c3 = _mm512_permutex2var_ps(ta[a], idx[3], tb[a]);
         float* o = out + int64_t{4 * a} * xi_stride;
-        _mm512_mask_storeu_ps(o, tile_mask, _mm512_sub_ps(c0, c2));
-        _mm512_mask_storeu_ps(o + xi_stride, tile_mask, _mm512_add_ps(c1, c2));
-        _mm512_mask_storeu_ps(o + 2 * xi_stride, tile_mask, _mm512_sub_ps(c2, c1));
-        _mm512_mask_storeu_ps(o + 3 * xi_stride, tile_mask, _mm512_sub_ps(c1, c3));
+        _mm512_mask_storeu_ps(o, store_mask, _mm512_sub_ps(c0, c2));
+        _mm512_mask_storeu_ps(o + xi_stride, store_mask, _mm512_add_ps(c1, c2));
+        _mm512_mask_storeu_ps(o + 2 * xi_stride, store_mask, _mm512_sub_ps(c2, c1));
+        _mm512_mask_storeu_ps(o + 3 * xi_stride, store_mask, _mm512_sub_ps(c1, c3));
       }
     }
   }
@@ -152,6 +168,51 @@ void output_store(const ConvGeometry& g, const float* m, int64_t ncols, int64_t 
     }
     for (int r = 2 * ph; r < h_out; ++r) {
       _mm512_mask_storeu_ps(dst + int64_t{r} * w_out, row_mask, _mm512_setzero_ps());
+    }
+  }
+}
+
+void pooled_grad_tiles(const ConvGeometry& g, const float* dpooled_img, const float* pooled_img,
+                       const int32_t* argmax_img, bool relu, int out_w_full, int64_t ncols,
+                       int64_t col0, float* dm) {
+  const int pw = g.out_w / 2;
+  const int tiles = (g.out_h / 2) * pw;
+  const int64_t xi_stride = int64_t{g.k} * ncols;
+  const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f),
+               minus = _mm512_set1_ps(-1.0f);
+  // Columns of A = [1 0; 1 1; 1 -1; 0 -1]: cell 0 -> (1, 1, 1, 0), cell 1 -> (0, 1, -1, -1).
+  const __m512 a0[4] = {one, one, one, zero}, a1[4] = {zero, one, minus, minus};
+  for (int t0 = 0; t0 < tiles; t0 += 16) {
+    const __mmask16 mask = low_lanes(tiles - t0);
+    alignas(64) int32_t base_idx[16];
+    for (int l = 0; l < 16; ++l) {
+      const int t = t0 + l < tiles ? t0 + l : t0;
+      base_idx[l] = 2 * (t / pw) * out_w_full + 2 * (t % pw);
+    }
+    const __m512i base = _mm512_load_si512(base_idx);
+    const __m512i row = _mm512_set1_epi32(out_w_full);
+    for (int f = 0; f < g.k; ++f) {
+      const int64_t at = int64_t{f} * tiles + t0;
+      __m512 gr = _mm512_maskz_loadu_ps(mask, dpooled_img + at);
+      if (relu) {
+        const __m512 pv = _mm512_maskz_loadu_ps(mask, pooled_img + at);
+        gr = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(pv, zero, _CMP_GT_OQ), gr);
+      }
+      const __m512i off = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(mask, argmax_img + at), base);
+      const __mmask16 second_row = _mm512_cmpge_epi32_mask(off, row);
+      const __m512i col = _mm512_mask_sub_epi32(off, second_row, off, row);
+      const __mmask16 second_col = _mm512_cmpeq_epi32_mask(col, _mm512_set1_epi32(1));
+      __m512 ra[4], cb[4];
+      for (int i = 0; i < 4; ++i) {
+        ra[i] = _mm512_mul_ps(gr, _mm512_mask_mov_ps(a0[i], second_row, a1[i]));
+        cb[i] = _mm512_mask_mov_ps(a0[i], second_col, a1[i]);
+      }
+      float* out = dm + int64_t{f} * ncols + col0 + t0;
+      for (int a = 0; a < 4; ++a) {
+        for (int b = 0; b < 4; ++b) {
+          _mm512_mask_storeu_ps(out + (4 * a + b) * xi_stride, mask, _mm512_mul_ps(ra[a], cb[b]));
+        }
+      }
     }
   }
 }

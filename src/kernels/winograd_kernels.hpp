@@ -44,6 +44,18 @@ void winograd_backward_data_maxpool(const ConvGeometry& g, const float* dpooled,
                                     const float* pooled, const int32_t* argmax, bool relu,
                                     int out_w_full, const float* w, float* dx);
 
+// The parameter gradients of the same convolution (accumulated: dw += ..., db += ...; db may be
+// null): with dY the output gradient routed through the pool,
+//   dU[xi][k, c] = sum over tiles of dM[xi][k, tile] * V[xi][c, tile],  dM = A dY_tile A^T,
+//   dw[k, c] += G^T dU[k, c] G.
+// Each tile holds one pool window, whose gradient sits on one cell (di, dj), so dM is the pooled
+// gradient times the outer product of columns di and dj of A (exact: those are 0 and +-1). The
+// tiles are summed per chunk in a GEMM, the chunks in fixed groups, the groups in order:
+// bit-identical for any thread count. g as winograd_backward_data_maxpool's.
+void winograd_backward_weights_maxpool(const ConvGeometry& g, const float* x, const float* dpooled,
+                                       const float* pooled, const int32_t* argmax, bool relu,
+                                       int out_w_full, float* dw, float* db);
+
 namespace winograd_avx512 {
 // V for one image (x_img: its [c, h, w] planes): v[(xi * c + ch) * ncols + col0 + ti * pw + tj]
 // for every transformed element xi = 4a + b, channel ch and tile (ti, tj) of the
@@ -60,6 +72,12 @@ void output_pool(const ConvGeometry& g, const float* m, int64_t ncols, int64_t c
 // past out_w / out_h are set to 0 (w_out <= 16).
 void output_store(const ConvGeometry& g, const float* m, int64_t ncols, int64_t col0,
                   float* out_img, int h_out, int w_out);
+// dM of one image from its pooled gradient (dpooled_img, pooled_img, argmax_img: [k, tiles]):
+// dm[(xi * k + f) * ncols + col0 + t] = gr * A[a][di] * A[b][dj] for xi = 4a + b, where gr is the
+// window's gradient (0 where relu and pooled <= 0) and (di, dj) its argmax cell.
+void pooled_grad_tiles(const ConvGeometry& g, const float* dpooled_img, const float* pooled_img,
+                       const int32_t* argmax_img, bool relu, int out_w_full, int64_t ncols,
+                       int64_t col0, float* dm);
 }  // namespace winograd_avx512
 
 }  // namespace inkstone::kernels

@@ -98,10 +98,11 @@ TEST(Winograd, PoolsTheConvolutionComputedInDouble) {
   }
 }
 
-// The input gradient through the pool (computed by F(2x2, 3x3) on the turned filters) against
-// the transposed convolution of the routed output gradient, in double; with and without the
-// parameter gradients, which must not change it.
-TEST(Winograd, InputGradientThroughThePoolMatchesDouble) {
+// The gradients through the pool (computed by F(2x2, 3x3): dx on the turned filters, dw from the
+// transformed tiles) against the routed output gradient's transposed convolution and its
+// correlation with the input, in double; dx with and without the parameter gradients, which
+// must not change it; dw and db accumulate.
+TEST(Winograd, GradientsThroughThePoolMatchDouble) {
   for (const Shape t : {Shape{64, 32, 13, 13, 64, true}, Shape{9, 8, 12, 12, 8, false},
                         Shape{8, 16, 16, 15, 9, true}}) {
     SCOPED_TRACE("n=" + std::to_string(t.n) + " c=" + std::to_string(t.c) +
@@ -123,18 +124,22 @@ TEST(Winograd, InputGradientThroughThePoolMatchesDouble) {
       const size_t plane = o / (size_t(ph) * pw);
       dz[plane * ohw + size_t(argmax[o])] = t.relu && !(pooled[o] > 0.0f) ? 0.0 : dp[o];
     }
-    std::vector<double> dx_ref(x.size(), 0.0);
+    std::vector<double> dx_ref(x.size(), 0.0), dw_ref(w.size(), 0.0), db_ref(b.size(), 0.0);
     for (int n = 0; n < g.n; ++n)
       for (int k = 0; k < g.k; ++k)
         for (int i = 0; i < g.out_h; ++i)
           for (int j = 0; j < g.out_w; ++j) {
             const double d = dz[(size_t(n) * g.k + k) * ohw + size_t(i) * g.out_w + j];
             if (d == 0.0) continue;
+            db_ref[size_t(k)] += d;
             for (int c = 0; c < g.c; ++c)
               for (int p = 0; p < 3; ++p)
-                for (int q = 0; q < 3; ++q)
-                  dx_ref[((size_t(n) * g.c + c) * g.h + i + p) * g.w + j + q] +=
-                      d * w[((size_t(k) * g.c + c) * 3 + p) * 3 + q];
+                for (int q = 0; q < 3; ++q) {
+                  const size_t xi = ((size_t(n) * g.c + c) * g.h + i + p) * g.w + j + q;
+                  const size_t wi = ((size_t(k) * g.c + c) * 3 + p) * 3 + q;
+                  dx_ref[xi] += d * w[wi];
+                  dw_ref[wi] += d * x[xi];
+                }
           }
     std::vector<float> ws(conv2d_workspace_floats(g));
     std::vector<float> dx(x.size(), NAN), dx2(x.size(), NAN);
@@ -142,10 +147,13 @@ TEST(Winograd, InputGradientThroughThePoolMatchesDouble) {
                             nullptr, nullptr, dx.data(), ws.data());
     const double tol = 1e-5 * (1 + 9 * t.k);
     for (size_t i = 0; i < dx.size(); ++i) ASSERT_NEAR(dx[i], dx_ref[i], tol) << i;
-    std::vector<float> dw(w.size(), 0.0f), db(b.size(), 0.0f);
+    std::vector<float> dw(w.size(), 0.5f), db(b.size(), 0.25f);
     conv2d_backward_maxpool(g, x.data(), dp.data(), pooled.data(), argmax.data(), t.relu, w.data(),
                             dw.data(), db.data(), dx2.data(), ws.data());
     EXPECT_EQ(0, std::memcmp(dx.data(), dx2.data(), dx.size() * sizeof(float)));
+    const double wtol = 1e-5 * (1 + 0.3 * g.n * ph * pw);  // sums over the batch's windows
+    for (size_t i = 0; i < dw.size(); ++i) ASSERT_NEAR(dw[i], 0.5 + dw_ref[i], wtol) << i;
+    for (size_t i = 0; i < db.size(); ++i) ASSERT_NEAR(db[i], 0.25 + db_ref[i], wtol) << i;
   }
 }
 
@@ -175,6 +183,16 @@ TEST(Winograd, ResultsDoNotDependOnThreadCount) {
                           nullptr, dx3.data(), ws.data());
   ThreadPool::set_num_threads(saved);
   EXPECT_EQ(0, std::memcmp(dx1.data(), dx3.data(), dx1.size() * sizeof(float)));
+  std::vector<float> dw1(w.size(), 0.0f), dw3(w.size(), 0.0f), db1(64, 0.0f), db3(64, 0.0f);
+  ThreadPool::set_num_threads(1);
+  conv2d_backward_maxpool(g, x.data(), dp.data(), p1.data(), a1.data(), true, w.data(), dw1.data(),
+                          db1.data(), nullptr, ws.data());
+  ThreadPool::set_num_threads(3);
+  conv2d_backward_maxpool(g, x.data(), dp.data(), p1.data(), a1.data(), true, w.data(), dw3.data(),
+                          db3.data(), nullptr, ws.data());
+  ThreadPool::set_num_threads(saved);
+  EXPECT_EQ(0, std::memcmp(dw1.data(), dw3.data(), dw1.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(db1.data(), db3.data(), db1.size() * sizeof(float)));
 }
 
 // The pool's rules survive the transforms: a NaN input makes its windows NaN (a NaN wins), and
