@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "inkstone/io/model_file.hpp"
 #include "inkstone/serve/recognizer.hpp"
@@ -23,21 +25,26 @@ nlohmann::json line_model_metadata(const LineReaderOptions& o) {
           {"normalization", {{"mean", 0.0}, {"std", 1.0}}}};
 }
 
-std::unique_ptr<LineRecognizer> LineRecognizer::load(const std::string& path) {
-  nlohmann::json meta;
-  Sequential model = load_model(path, &meta);
+namespace {
+std::string file_name(const std::string& path) {
   const size_t slash = path.rfind('/');
-  return std::make_unique<LineRecognizer>(
-      std::move(model), meta, slash == std::string::npos ? path : path.substr(slash + 1));
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+}  // namespace
+
+std::unique_ptr<LineRecognizer> LineRecognizer::load(const std::string& path) {
+  std::unique_ptr<LineRecognizer> r = load_if_line(path);
+  if (r == nullptr) {
+    throw Error(file_name(path) + ": not a line model (its metadata lacks \"reader\": \"line\")");
+  }
+  return r;
 }
 
 std::unique_ptr<LineRecognizer> LineRecognizer::load_if_line(const std::string& path) {
   nlohmann::json meta;
   Sequential model = load_model(path, &meta);
   if (!is_line_model_metadata(meta)) return nullptr;
-  const size_t slash = path.rfind('/');
-  return std::make_unique<LineRecognizer>(
-      std::move(model), meta, slash == std::string::npos ? path : path.substr(slash + 1));
+  return std::make_unique<LineRecognizer>(std::move(model), meta, file_name(path));
 }
 
 LineRecognizer::LineRecognizer(Sequential model, const nlohmann::json& meta,
@@ -76,15 +83,18 @@ std::vector<float> LineRecognizer::score(const Image& strip) {
   const Tensor& out = model_.forward(x_, Mode::kInfer);  // [1, classes, 1, frames]
   const int c = options_.classes, t = options_.frames;
   std::vector<float> p(static_cast<size_t>(c) * static_cast<size_t>(t));
+  std::vector<double> e(static_cast<size_t>(c));
   for (int f = 0; f < t; ++f) {
     // softmax over the classes of frame f: p_k = exp(z_k - max) / sum_j exp(z_j - max)
     float hi = out.data()[f];
     for (int k = 1; k < c; ++k) hi = std::max(hi, out.data()[k * t + f]);
     double sum = 0;
-    for (int k = 0; k < c; ++k) sum += std::exp(static_cast<double>(out.data()[k * t + f] - hi));
+    for (int k = 0; k < c; ++k) {
+      e[static_cast<size_t>(k)] = std::exp(static_cast<double>(out.data()[k * t + f] - hi));
+      sum += e[static_cast<size_t>(k)];
+    }
     for (int k = 0; k < c; ++k)
-      p[static_cast<size_t>(f * c + k)] =
-          static_cast<float>(std::exp(static_cast<double>(out.data()[k * t + f] - hi)) / sum);
+      p[static_cast<size_t>(f * c + k)] = static_cast<float>(e[static_cast<size_t>(k)] / sum);
   }
   return p;
 }

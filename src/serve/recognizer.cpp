@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "inkstone/io/model_file.hpp"
+#include "inkstone/serve/line_recognizer.hpp"
 #include "inkstone/tensor/error.hpp"
 #include "inkstone/train/fit.hpp"
 
@@ -36,6 +37,11 @@ std::unique_ptr<Recognizer> Recognizer::load(const std::string& path) {
 Recognizer::Recognizer(Sequential model, Normalization normalization, nlohmann::json meta,
                        std::string name)
     : model_(std::move(model)), normalization_(normalization) {
+  if (is_line_model_metadata(meta)) {
+    throw Error(name +
+                ": a line model reads whole strings, not single digits: use it with `inkstone "
+                "read` or `inkstone bench read`");
+  }
   const Shape in = model_.input_shape();
   if (in.rank() != 3 || in[0] != 1 || in[1] != in[2])
     throw Error(name + ": reading needs a model of square grey images (input " + in.str() + ")");

@@ -11,24 +11,18 @@
 #include <vector>
 
 #include "data/bar_digits.hpp"
+#include "data/resample.hpp"
 #include "inkstone/data/line_dataset.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone {
 namespace {
 
-// The bounding box of the pixels > 0.
+// The bounding box of the pixels > 0 (crop_to_ink finds it).
 PixelBox ink_box(const Image& img) {
-  int x0 = img.width, y0 = img.height, x1 = -1, y1 = -1;
-  for (int y = 0; y < img.height; ++y)
-    for (int x = 0; x < img.width; ++x)
-      if (*img.at(x, y) > 0) {
-        x0 = std::min(x0, x);
-        y0 = std::min(y0, y);
-        x1 = std::max(x1, x);
-        y1 = std::max(y1, y);
-      }
-  return {x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+  PixelBox box;
+  data_detail::crop_to_ink(img, box);
+  return box;
 }
 
 TEST(LineInput, TallInkFillsTheHeightAndIsCentred) {

@@ -11,6 +11,7 @@
 
 #include "inkstone/io/model_file.hpp"
 #include "inkstone/nn/spec.hpp"
+#include "inkstone/serve/recognizer.hpp"
 #include "inkstone/tensor/error.hpp"
 
 namespace inkstone {
@@ -62,6 +63,17 @@ TEST(LineRecognizer, AClassifierIsNotALineModel) {
   save_model(mlp, path);
   EXPECT_EQ(LineRecognizer::load_if_line(path), nullptr);
   EXPECT_THROW(LineRecognizer::load(path), Error);
+}
+
+// A line model given where a single-digit classifier is needed says where it does belong.
+TEST(LineRecognizer, TheClassifierRecognizerPointsALineModelToRead) {
+  const std::string path = save_line_model(64, 1, "line_for_serve.inks");
+  try {
+    Recognizer::load(path);
+    FAIL() << "a line model loaded as a classifier";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("inkstone read"), std::string::npos) << e.what();
+  }
 }
 
 TEST(LineRecognizer, EnsembleAveragesAndChecksItsMembers) {
