@@ -19,6 +19,31 @@ __mmask16 low_lanes(int count) {
                      : static_cast<__mmask16>((1u << (count < 0 ? 0 : count)) - 1u);
 }
 
+// Lane l: the index of tile (t0 + l)'s top-left cell in a conv output plane out_w_full wide
+// (tiles pw to a row; lanes past the last tile repeat tile t0).
+__m512i tile_base_index(int t0, int tiles, int pw, int out_w_full) {
+  alignas(64) int32_t base_idx[16];
+  for (int l = 0; l < 16; ++l) {
+    const int t = t0 + l < tiles ? t0 + l : t0;
+    base_idx[l] = 2 * (t / pw) * out_w_full + 2 * (t % pw);
+  }
+  return _mm512_load_si512(base_idx);
+}
+
+// The output tile Y = A^T M A of the 16 elements e (lanes: tiles), A^T = [1 1 1 0; 0 1 -1 -1]:
+// y[0] = y00, y[1] = y01, y[2] = y10, y[3] = y11.
+inline void output_tile(const __m512 (&e)[16], __m512 (&y)[4]) {
+  __m512 s0[4], s1[4];  // A^T M: row 0 = m0 + m1 + m2, row 1 = m1 - m2 - m3
+  for (int b = 0; b < 4; ++b) {
+    s0[b] = _mm512_add_ps(_mm512_add_ps(e[b], e[4 + b]), e[8 + b]);
+    s1[b] = _mm512_sub_ps(_mm512_sub_ps(e[4 + b], e[8 + b]), e[12 + b]);
+  }
+  y[0] = _mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]);
+  y[1] = _mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]);
+  y[2] = _mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]);
+  y[3] = _mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]);
+}
+
 }  // namespace
 
 void input_tiles(const ConvGeometry& g, const float* x_img, int64_t ncols, int64_t col0, float* v) {
@@ -88,30 +113,17 @@ void output_pool(const ConvGeometry& g, const float* m, int64_t ncols, int64_t c
   const __m512 zero = _mm512_setzero_ps();
   for (int t0 = 0; t0 < tiles; t0 += 16) {
     const __mmask16 mask = low_lanes(tiles - t0);
-    // Index of each lane's tile's top-left cell in the full conv output plane.
-    alignas(64) int32_t base_idx[16];
-    for (int l = 0; l < 16; ++l) {
-      const int t = t0 + l < tiles ? t0 + l : t0;
-      base_idx[l] = 2 * (t / pw) * out_w_full + 2 * (t % pw);
-    }
-    const __m512i base = _mm512_load_si512(base_idx);
+    const __m512i base = tile_base_index(t0, tiles, pw, out_w_full);
     const __m512i one = _mm512_set1_epi32(1), row = _mm512_set1_epi32(out_w_full);
     for (int f = 0; f < g.k; ++f) {
       const float* mf = m + int64_t{f} * ncols + col0 + t0;
       __m512 e[16];
       for (int xi = 0; xi < 16; ++xi) e[xi] = _mm512_maskz_loadu_ps(mask, mf + xi * xi_stride);
-      // A^T M: row 0 = m0 + m1 + m2, row 1 = m1 - m2 - m3 (rows of the 4x4 element grid).
-      __m512 s0[4], s1[4];
-      for (int b = 0; b < 4; ++b) {
-        s0[b] = _mm512_add_ps(_mm512_add_ps(e[b], e[4 + b]), e[8 + b]);
-        s1[b] = _mm512_sub_ps(_mm512_sub_ps(e[4 + b], e[8 + b]), e[12 + b]);
-      }
-      // (A^T M) A, plus the bias: the 2x2 outputs y00, y01, y10, y11.
+      // The 2x2 outputs y00, y01, y10, y11, plus the bias.
+      __m512 y[4];
+      output_tile(e, y);
       const __m512 bv = _mm512_set1_ps(bias != nullptr ? bias[f] : 0.0f);
-      __m512 y[4] = {_mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]), bv),
-                     _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]), bv),
-                     _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]), bv),
-                     _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]), bv)};
+      for (__m512& yi : y) yi = _mm512_add_ps(yi, bv);
       if (relu) {
         for (__m512& yi : y) yi = _mm512_max_ps(zero, yi);  // max(z, 0): a NaN stays NaN
       }
@@ -152,19 +164,12 @@ void output_store(const ConvGeometry& g, const float* m, int64_t ncols, int64_t 
       const float* mt = m + int64_t{f} * ncols + col0 + int64_t{ti} * pw;
       __m512 e[16];  // lanes past the last tile load 0, so the rows end in zeros
       for (int xi = 0; xi < 16; ++xi) e[xi] = _mm512_maskz_loadu_ps(tile_mask, mt + xi * xi_stride);
-      __m512 s0[4], s1[4];
-      for (int b = 0; b < 4; ++b) {
-        s0[b] = _mm512_add_ps(_mm512_add_ps(e[b], e[4 + b]), e[8 + b]);
-        s1[b] = _mm512_sub_ps(_mm512_sub_ps(e[4 + b], e[8 + b]), e[12 + b]);
-      }
-      const __m512 y00 = _mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), s0[2]);
-      const __m512 y01 = _mm512_sub_ps(_mm512_sub_ps(s0[1], s0[2]), s0[3]);
-      const __m512 y10 = _mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), s1[2]);
-      const __m512 y11 = _mm512_sub_ps(_mm512_sub_ps(s1[1], s1[2]), s1[3]);
+      __m512 y[4];
+      output_tile(e, y);
       _mm512_mask_storeu_ps(dst + int64_t{2 * ti} * w_out, row_mask,
-                            _mm512_permutex2var_ps(y00, interleave, y01));
+                            _mm512_permutex2var_ps(y[0], interleave, y[1]));
       _mm512_mask_storeu_ps(dst + int64_t{2 * ti + 1} * w_out, row_mask,
-                            _mm512_permutex2var_ps(y10, interleave, y11));
+                            _mm512_permutex2var_ps(y[2], interleave, y[3]));
     }
     for (int r = 2 * ph; r < h_out; ++r) {
       _mm512_mask_storeu_ps(dst + int64_t{r} * w_out, row_mask, _mm512_setzero_ps());
@@ -184,12 +189,7 @@ void pooled_grad_tiles(const ConvGeometry& g, const float* dpooled_img, const fl
   const __m512 a0[4] = {one, one, one, zero}, a1[4] = {zero, one, minus, minus};
   for (int t0 = 0; t0 < tiles; t0 += 16) {
     const __mmask16 mask = low_lanes(tiles - t0);
-    alignas(64) int32_t base_idx[16];
-    for (int l = 0; l < 16; ++l) {
-      const int t = t0 + l < tiles ? t0 + l : t0;
-      base_idx[l] = 2 * (t / pw) * out_w_full + 2 * (t % pw);
-    }
-    const __m512i base = _mm512_load_si512(base_idx);
+    const __m512i base = tile_base_index(t0, tiles, pw, out_w_full);
     const __m512i row = _mm512_set1_epi32(out_w_full);
     for (int f = 0; f < g.k; ++f) {
       const int64_t at = int64_t{f} * tiles + t0;
